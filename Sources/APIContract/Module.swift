@@ -1,0 +1,1 @@
+// APIContract: module placeholder.

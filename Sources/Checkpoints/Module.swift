@@ -1,0 +1,1 @@
+// Checkpoints: module placeholder.

@@ -1,0 +1,1 @@
+// DemoData: module placeholder.

@@ -1,0 +1,1 @@
+// SandboxServer: module placeholder.

@@ -1,0 +1,1 @@
+// APIContractTests: placeholder.

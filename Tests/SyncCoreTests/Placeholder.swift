@@ -1,0 +1,1 @@
+// SyncCoreTests: placeholder.
