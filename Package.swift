@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "Loader", dependencies: [
             "SyncCore", "APIContract",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Runs that assemble extraction, mapping, loading and checkpoints.

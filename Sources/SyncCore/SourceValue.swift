@@ -94,3 +94,37 @@ public struct SourceRow: Sendable, Hashable {
         hasher.combine(values)
     }
 }
+
+extension SourceValue {
+    /// The value as text PostgreSQL parses back to the same value (for binding keys and watermarks,
+    /// and for keeping them in the checkpoint table); `nil` for NULL.
+    public var sqlText: String? {
+        switch self {
+        case .null: nil
+        case .string(let s): s
+        case .integer(let i): String(i)
+        case .decimal(let s): s
+        case .double(let d): "\(d)"
+        case .bool(let b): b ? "true" : "false"
+        case .timestamp(let t): t.iso8601(fractionDigits: 6)
+        case .localTimestamp(let t): t.sqlText
+        case .date(let d): d.iso8601
+        case .stringArray(let items): SourceValue.arrayLiteral(items)
+        case .json(let s): s
+        }
+    }
+
+    /// `{a,"b c",NULL}`: PostgreSQL's array text form.
+    static func arrayLiteral(_ items: [String?]) -> String {
+        let parts = items.map { item -> String in
+            guard let item else { return "NULL" }
+            var quoted = "\""
+            for ch in item.unicodeScalars {
+                if ch == "\"" || ch == "\\" { quoted.unicodeScalars.append("\\") }
+                quoted.unicodeScalars.append(ch)
+            }
+            return quoted + "\""
+        }
+        return "{" + parts.joined(separator: ",") + "}"
+    }
+}

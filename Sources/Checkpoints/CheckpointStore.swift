@@ -1,0 +1,174 @@
+import Foundation
+public import Postgres
+public import SyncCore
+
+/// The connector's state in PostgreSQL: per-stream checkpoints, runs and rejects, in a schema of its own.
+///
+/// A checkpoint moves only in `commitBatch`, in the same transaction that records the batch's rejects, so
+/// a crash at any moment leaves either both or neither.
+public struct CheckpointStore: Sendable {
+    /// The quoted schema name, ready for SQL.
+    let schema: String
+    /// The schema name as configured.
+    public let schemaName: String
+    /// The connection that holds state and the streams' advisory locks.
+    public let connection: PostgresConnection
+
+    /// Opens the store in `schemaName`, creating or migrating its tables first.
+    ///
+    /// - Throws: `CheckpointError` for an invalid schema name or a schema newer than this build;
+    ///   `PostgresError` for database failures.
+    public static func open(connection: PostgresConnection, schemaName: String = "asapp_sync") async throws -> CheckpointStore {
+        guard CheckpointStore.isValidSchemaName(schemaName) else {
+            throw CheckpointError(code: .invalidSchemaName,
+                                  message: "state schema '\(schemaName)' must be a lower-case SQL identifier: a letter or '_' followed by letters, digits or '_', at most 63 characters")
+        }
+        let store = CheckpointStore(schema: "\"\(schemaName)\"", schemaName: schemaName, connection: connection)
+        try await store.migrate()
+        return store
+    }
+
+    /// Whether `name` is a plain lower-case identifier (no quoting surprises, no injection).
+    public static func isValidSchemaName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, name.utf8.count <= 63, first == UInt8(ascii: "_") || (first >= 0x61 && first <= 0x7A) else { return false }
+        return name.utf8.allSatisfy { $0 == UInt8(ascii: "_") || ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }
+    }
+
+    /// The version this build's migrations bring the schema to.
+    public static var currentVersion: Int { StateSchema.migrations("s").count }
+
+    /// Creates the schema and applies the migrations it lacks, serialised across processes.
+    func migrate() async throws {
+        let schema = self.schema
+        let schemaName = self.schemaName
+        let migrations = StateSchema.migrations(schema)
+        let lockKey = PostgresConnection.advisoryKey("asapp-sync:migrate:\(schemaName)")
+        try await connection.withTransaction { conn in
+            _ = try conn.query("SELECT pg_advisory_xact_lock($1)", [PostgresBind(lockKey)])
+            try conn.execute("""
+                CREATE SCHEMA IF NOT EXISTS \(schema);
+                CREATE TABLE IF NOT EXISTS \(schema).schema_version (
+                    version    integer PRIMARY KEY,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                );
+                """)
+            let current = try conn.query("SELECT coalesce(max(version), 0) AS v FROM \(schema).schema_version").rows[0].decode(Int.self, column: "v")
+            guard current <= migrations.count else {
+                throw CheckpointError(code: .schemaTooNew,
+                                      message: "state schema '\(schemaName)' is at version \(current), newer than this build's \(migrations.count); upgrade asapp-sync")
+            }
+            for version in (current + 1)..<(migrations.count + 1) {
+                try conn.execute(migrations[version - 1])
+                _ = try conn.query("INSERT INTO \(schema).schema_version (version) VALUES ($1)", [PostgresBind(version)])
+            }
+        }
+    }
+
+    /// The schema's version now.
+    public func version() async throws -> Int {
+        try await connection.query("SELECT coalesce(max(version), 0) AS v FROM \(schema).schema_version").rows[0].decode(Int.self, column: "v")
+    }
+
+    // MARK: Checkpoints
+
+    /// Where `stream` stands, or `nil` when it has never delivered a row.
+    public func position(of stream: String) async throws -> SyncPosition? {
+        let rows = try await connection.query("SELECT watermark, key FROM \(schema).checkpoints WHERE stream = $1", [PostgresBind(stream)]).rows
+        guard let row = rows.first,
+              let watermark = try row.decode(String?.self, column: "watermark"),
+              let key = try row.decode(String?.self, column: "key") else { return nil }
+        return SyncPosition(watermark: watermark, key: key)
+    }
+
+    /// Forgets where `stream` stands: its next run starts from the first row.
+    public func resetPosition(of stream: String) async throws {
+        _ = try await connection.query("DELETE FROM \(schema).checkpoints WHERE stream = $1", [PostgresBind(stream)])
+    }
+
+    /// Records one acknowledged batch: its rejects and the stream's new position, in one transaction.
+    public func commitBatch(stream: String, runID: Int64, position: SyncPosition?, acknowledgedRows: Int, rejects: [RejectRecord]) async throws {
+        let schema = self.schema
+        try await connection.withTransaction { conn in
+            for reject in rejects {
+                _ = try conn.query("""
+                    INSERT INTO \(schema).rejects
+                        (run_id, stream, source_key, watermark, event_id, payload, stage, field, http_status, error, attempts)
+                    VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11)
+                    """, [PostgresBind(runID), PostgresBind(reject.stream), PostgresBind(reject.sourceKey), PostgresBind(reject.watermark),
+                          PostgresBind(reject.eventID), PostgresBind(reject.payload?.jsonString), PostgresBind(reject.stage.rawValue),
+                          PostgresBind(reject.field), PostgresBind(reject.httpStatus), PostgresBind(reject.error), PostgresBind(reject.attempts)])
+            }
+            if let position {
+                _ = try conn.query("""
+                    INSERT INTO \(schema).checkpoints (stream, watermark, key, rows_acknowledged, last_run_id, updated_at)
+                    VALUES ($1, $2, $3, $4, $5, now())
+                    ON CONFLICT (stream) DO UPDATE SET
+                        watermark = excluded.watermark, key = excluded.key,
+                        rows_acknowledged = \(schema).checkpoints.rows_acknowledged + excluded.rows_acknowledged,
+                        last_run_id = excluded.last_run_id, updated_at = now()
+                    """, [PostgresBind(stream), PostgresBind(position.watermark), PostgresBind(position.key),
+                          PostgresBind(acknowledgedRows), PostgresBind(runID)])
+            }
+        }
+    }
+
+    // MARK: Runs
+
+    /// Records the start of a run and returns its id.
+    public func startRun(kind: String, streams: [String]) async throws -> Int64 {
+        let host = ProcessInfo.processInfo.hostName
+        let pid = Int(ProcessInfo.processInfo.processIdentifier)
+        let row = try await connection.query("""
+            INSERT INTO \(schema).runs (kind, streams, status, host, pid) VALUES ($1, $2::text[], 'running', $3, $4) RETURNING id
+            """, [PostgresBind(kind), PostgresBind(SourceValue.stringArray(streams)), PostgresBind(host), PostgresBind(pid)]).rows[0]
+        return try row.decode(Int64.self, column: "id")
+    }
+
+    /// Records one stream's outcome within a run.
+    public func recordStream(runID: Int64, stream: String, status: RunStatus, stats: StreamRunStats,
+                             upperBound: String?, start: SyncPosition?, end: SyncPosition?, error: String?) async throws {
+        _ = try await connection.query("""
+            INSERT INTO \(schema).run_streams
+                (run_id, stream, status, rows_read, items_sent, items_rejected, requests, upper_bound, start_watermark, end_watermark, error)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            ON CONFLICT (run_id, stream) DO UPDATE SET status = excluded.status, rows_read = excluded.rows_read,
+                items_sent = excluded.items_sent, items_rejected = excluded.items_rejected, requests = excluded.requests,
+                upper_bound = excluded.upper_bound, end_watermark = excluded.end_watermark, error = excluded.error
+            """, [PostgresBind(runID), PostgresBind(stream), PostgresBind(status.rawValue), PostgresBind(stats.rowsRead),
+                  PostgresBind(stats.itemsSent), PostgresBind(stats.itemsRejected), PostgresBind(stats.requests),
+                  PostgresBind(upperBound), PostgresBind(start?.watermark), PostgresBind(end?.watermark), PostgresBind(error)])
+    }
+
+    /// Records the end of a run with its totals.
+    public func finishRun(id: Int64, status: RunStatus, stats: StreamRunStats, error: String?) async throws {
+        _ = try await connection.query("""
+            UPDATE \(schema).runs SET status = $2, finished_at = now(), rows_read = $3, items_sent = $4, items_rejected = $5, error = $6
+            WHERE id = $1
+            """, [PostgresBind(id), PostgresBind(status.rawValue), PostgresBind(stats.rowsRead), PostgresBind(stats.itemsSent),
+                  PostgresBind(stats.itemsRejected), PostgresBind(error)])
+    }
+
+    // MARK: Locks
+
+    /// Takes the stream's lock for this connection's session, or returns false when another run holds it.
+    public func tryLock(stream: String) async throws -> Bool {
+        try await connection.tryAdvisoryLock(lockKey(stream))
+    }
+
+    /// Releases a lock taken with `tryLock(stream:)`.
+    public func unlock(stream: String) async throws {
+        try await connection.advisoryUnlock(lockKey(stream))
+    }
+
+    func lockKey(_ stream: String) -> Int64 {
+        PostgresConnection.advisoryKey("asapp-sync:stream:\(schemaName):\(stream)")
+    }
+
+    // MARK: Rejects
+
+    /// How many rejects of `stream` are still open.
+    public func openRejectCount(stream: String) async throws -> Int {
+        try await connection.query("SELECT count(*)::bigint AS n FROM \(schema).rejects WHERE stream = $1 AND status = 'open'",
+                                   [PostgresBind(stream)]).rows[0].decode(Int.self, column: "n")
+    }
+}

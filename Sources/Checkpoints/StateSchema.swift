@@ -1,0 +1,69 @@
+/// The product's own tables in PostgreSQL, and the migrations that create and evolve them.
+///
+/// Each migration runs once, in order, inside one transaction under an advisory lock, and is recorded in
+/// `schema_version`; a database already at a newer version than this build knows is refused.
+enum StateSchema {
+    /// Migrations in order; the position plus one is the version each brings the schema to.
+    static func migrations(_ s: String) -> [String] {
+        [
+            """
+            CREATE TABLE \(s).checkpoints (
+                stream            text PRIMARY KEY,
+                -- The last acknowledged row's watermark and key, in their columns' text forms.
+                watermark         text,
+                key               text,
+                rows_acknowledged bigint NOT NULL DEFAULT 0,
+                last_run_id       bigint,
+                updated_at        timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE TABLE \(s).runs (
+                id             bigserial PRIMARY KEY,
+                kind           text NOT NULL,
+                streams        text[] NOT NULL,
+                status         text NOT NULL CHECK (status IN ('running', 'succeeded', 'completed_with_rejects', 'failed', 'interrupted')),
+                started_at     timestamptz NOT NULL DEFAULT now(),
+                finished_at    timestamptz,
+                rows_read      bigint NOT NULL DEFAULT 0,
+                items_sent     bigint NOT NULL DEFAULT 0,
+                items_rejected bigint NOT NULL DEFAULT 0,
+                error          text,
+                host           text,
+                pid            integer
+            );
+            CREATE TABLE \(s).run_streams (
+                run_id          bigint NOT NULL REFERENCES \(s).runs (id) ON DELETE CASCADE,
+                stream          text NOT NULL,
+                status          text NOT NULL,
+                rows_read       bigint NOT NULL DEFAULT 0,
+                items_sent      bigint NOT NULL DEFAULT 0,
+                items_rejected  bigint NOT NULL DEFAULT 0,
+                requests        bigint NOT NULL DEFAULT 0,
+                upper_bound     text,
+                start_watermark text,
+                end_watermark   text,
+                error           text,
+                PRIMARY KEY (run_id, stream)
+            );
+            CREATE TABLE \(s).rejects (
+                id          bigserial PRIMARY KEY,
+                run_id      bigint REFERENCES \(s).runs (id) ON DELETE SET NULL,
+                stream      text NOT NULL,
+                source_key  text NOT NULL,
+                watermark   text,
+                event_id    text,
+                -- The item as mapped; NULL when the row could not be mapped at all.
+                payload     jsonb,
+                -- 'mapping': refused before sending; 'api': refused by the API.
+                stage       text NOT NULL CHECK (stage IN ('mapping', 'api')),
+                field       text,
+                http_status integer,
+                error       text NOT NULL,
+                attempts    integer NOT NULL DEFAULT 1,
+                status      text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved', 'discarded')),
+                created_at  timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE INDEX rejects_stream_status ON \(s).rejects (stream, status);
+            """,
+        ]
+    }
+}

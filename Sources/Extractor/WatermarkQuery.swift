@@ -1,0 +1,57 @@
+/// The SQL of a keyset-paged watermark read.
+///
+/// Rows are ordered by `(watermark, key)` and each page starts strictly after the last row of the one
+/// before, so rows sharing one watermark value across a page boundary are neither skipped nor repeated;
+/// the run's upper bound keeps rows written during the run for the next run.
+public struct WatermarkQuery: Sendable, Hashable {
+    /// The relation as SQL: a quoted table name or a parenthesised query.
+    public var relationSQL: String
+    /// The watermark column's name in the relation.
+    public var watermark: String
+    /// The unique tie-breaker column's name in the relation.
+    public var key: String
+
+    /// A query over `relationSQL` ordered by `watermark`, then `key`.
+    public init(relationSQL: String, watermark: String, key: String) {
+        self.relationSQL = relationSQL
+        self.watermark = watermark
+        self.key = key
+    }
+
+    var quotedWatermark: String { "src." + WatermarkQuery.quote(watermark) }
+    var quotedKey: String { "src." + WatermarkQuery.quote(key) }
+
+    /// The highest watermark now in the relation; the run reads up to it and no further.
+    public var upperBoundSQL: String {
+        "SELECT max(\(quotedWatermark)) AS upper_bound FROM \(relationSQL) AS src"
+    }
+
+    /// The first page: `$1` the upper bound, `$2` the page size.
+    public var firstPageSQL: String {
+        """
+        SELECT * FROM \(relationSQL) AS src
+        WHERE \(quotedWatermark) <= $1
+        ORDER BY \(quotedWatermark), \(quotedKey)
+        LIMIT $2
+        """
+    }
+
+    /// A page after a position: `$1` the upper bound, `$2` the page size, `$3`/`$4` the last watermark and key.
+    public var nextPageSQL: String {
+        """
+        SELECT * FROM \(relationSQL) AS src
+        WHERE \(quotedWatermark) <= $1 AND (\(quotedWatermark), \(quotedKey)) > ($3, $4)
+        ORDER BY \(quotedWatermark), \(quotedKey)
+        LIMIT $2
+        """
+    }
+
+    /// How many rows lie between a position and the bound (for progress and lag reports).
+    public var countAfterSQL: String {
+        "SELECT count(*) FROM \(relationSQL) AS src WHERE \(quotedWatermark) <= $1 AND (\(quotedWatermark), \(quotedKey)) > ($2, $3)"
+    }
+
+    static func quote(_ identifier: String) -> String {
+        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

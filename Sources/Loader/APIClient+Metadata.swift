@@ -1,0 +1,95 @@
+public import APIContract
+public import SyncCore
+
+/// What the API said about one item.
+public struct ItemResult: Sendable, Hashable {
+    /// The event id the API recorded, when it said one.
+    public var eventID: String?
+    /// The API's error for this item; `nil` means the item was ingested.
+    public var error: String?
+    /// The HTTP status of the answer that decided this item.
+    public var status: Int
+
+    /// Whether the API ingested the item.
+    public var accepted: Bool { error == nil }
+}
+
+extension APIClient {
+    /// Delivers metadata items and returns one result per item, in order.
+    ///
+    /// With `.many`, items go in one request (the caller keeps batches within the API's limit); a
+    /// partial success is read item by item, a 400 for the whole batch records each item's own error, and
+    /// a 413 splits the batch in halves down to single items. With `.single`, each item is its own request.
+    ///
+    /// - Throws: `DeliveryError` when the request cannot be delivered (retries exhausted, credentials
+    ///   refused): none of the items is acknowledged.
+    public func deliverMetadata(_ items: [JSONObject], entity: MetadataEntity, batched: Bool) async throws(DeliveryError) -> [ItemResult] {
+        if !batched {
+            var results: [ItemResult] = []
+            results.reserveCapacity(items.count)
+            for item in items { results.append(try await deliverSingle(item, entity: entity)) }
+            return results
+        }
+        return try await deliverMany(items[...], entity: entity)
+    }
+
+    private func deliverMany(_ items: ArraySlice<JSONObject>, entity: MetadataEntity) async throws(DeliveryError) -> [ItemResult] {
+        let path = entity.many.path()
+        var body: [UInt8] = []
+        body.reserveCapacity(items.count * 256)
+        body.append(contentsOf: #"{"items":["#.utf8)
+        for (i, item) in items.enumerated() {
+            if i > 0 { body.append(UInt8(ascii: ",")) }
+            JSONValue.object(item).encode(into: &body)
+        }
+        body.append(contentsOf: "]}".utf8)
+        let answer = try await post(path, body: body)
+        if let refusal = APIClient.refusal(answer, path: path) { throw refusal }
+        switch answer.status {
+        case 200, 400:
+            if let results = answer.body?["results"]?.arrayValue {
+                guard results.count == items.count else {
+                    throw DeliveryError(code: .unexpectedResponse, endpoint: path, status: answer.status, requestID: answer.requestID,
+                                        apiCode: nil, message: "the API returned \(results.count) results for \(items.count) items",
+                                        attempts: answer.attempts)
+                }
+                return results.map { result in
+                    let error = result["error"]?.stringValue ?? ""
+                    return ItemResult(eventID: result["eventId"]?.stringValue, error: error.isEmpty ? nil : error, status: answer.status)
+                }
+            }
+            if answer.status == 200 {
+                throw DeliveryError(code: .unexpectedResponse, endpoint: path, status: 200, requestID: answer.requestID, apiCode: nil,
+                                    message: "the answer has no per-item results", attempts: answer.attempts)
+            }
+            return wholeBatchRefused(items.count, answer)
+        case 413 where items.count > 1:
+            let middle = items.startIndex + items.count / 2
+            let first = try await deliverMany(items[..<middle], entity: entity)
+            return first + (try await deliverMany(items[middle...], entity: entity))
+        default:
+            return wholeBatchRefused(items.count, answer)
+        }
+    }
+
+    private func deliverSingle(_ item: JSONObject, entity: MetadataEntity) async throws(DeliveryError) -> ItemResult {
+        let path = entity.single.path()
+        let answer = try await post(path, body: JSONValue.object(item).jsonBytes)
+        if let refusal = APIClient.refusal(answer, path: path) { throw refusal }
+        if let result = answer.body?["result"], answer.status == 200 || answer.status == 400 {
+            let error = result["error"]?.stringValue ?? ""
+            let accepted = answer.status == 200 && error.isEmpty
+            return ItemResult(eventID: result["eventId"]?.stringValue,
+                              error: accepted ? nil : (error.isEmpty ? "refused with HTTP \(answer.status)" : error), status: answer.status)
+        }
+        return wholeBatchRefused(1, answer)[0]
+    }
+
+    /// Every item refused for the reason the answer's error envelope gives.
+    private func wholeBatchRefused(_ count: Int, _ answer: Answer) -> [ItemResult] {
+        let (code, message) = APIClient.envelope(answer.body)
+        let reason = [code, message].compactMap { $0 }.joined(separator: ": ")
+        let error = reason.isEmpty ? "refused with HTTP \(answer.status)" : reason
+        return Array(repeating: ItemResult(eventID: nil, error: error, status: answer.status), count: count)
+    }
+}

@@ -1,0 +1,157 @@
+public import APIContract
+import AsyncHTTPClient
+public import Logging
+import NIOCore
+import NIOHTTP1
+public import SyncCore
+
+/// The one way the connector talks to the API: authenticated JSON requests over a pooled keep-alive
+/// client, retried where the facts say a retry can help.
+///
+/// Use `withClient(_:logger:_:)`, which always shuts the underlying client down.
+public final class APIClient: Sendable {
+    let configuration: LoaderConfiguration
+    let http: HTTPClient
+    let logger: Logger
+    let retry: RetryPolicy
+
+    init(configuration: LoaderConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        self.retry = RetryPolicy(maxAttempts: max(1, configuration.maxAttempts),
+                                 initialBackoff: configuration.initialBackoff, maxBackoff: configuration.maxBackoff)
+        var httpConfiguration = HTTPClient.Configuration()
+        httpConfiguration.timeout = .init(connect: .init(configuration.connectTimeout), read: .init(configuration.requestTimeout))
+        httpConfiguration.redirectConfiguration = .disallow
+        httpConfiguration.decompression = .disabled
+        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
+    }
+
+    /// Runs `body` with a client for `configuration`, and shuts the client down however `body` ends.
+    public static func withClient<T: Sendable>(
+        _ configuration: LoaderConfiguration,
+        logger: Logger,
+        _ body: (APIClient) async throws -> T
+    ) async throws -> T {
+        let client = APIClient(configuration: configuration, logger: logger)
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(client))
+        } catch {
+            result = .failure(error)
+        }
+        try? await client.http.shutdown()
+        return try result.get()
+    }
+
+    /// One answer of the API.
+    struct Answer {
+        var status: Int
+        var body: JSONValue?
+        var requestID: String?
+        var attempts: Int
+    }
+
+    /// Posts `body` to `path`, retrying throttling, server failures and transport errors with backoff.
+    ///
+    /// Every answer that is not retryable is returned as it is; the caller decides what it means.
+    func post(_ path: String, body: [UInt8]) async throws(DeliveryError) -> Answer {
+        var attempt = 0
+        var lastStatus: Int?
+        var lastMessage = ""
+        var lastRequestID: String?
+        while true {
+            attempt += 1
+            var retryAfter: Duration?
+            do {
+                var request = HTTPClientRequest(url: configuration.baseURL + path)
+                request.method = .POST
+                request.headers.add(name: "content-type", value: "application/json")
+                request.headers.add(name: "accept", value: "application/json")
+                request.headers.add(name: "asapp-api-id", value: configuration.credentials.id)
+                request.headers.add(name: "asapp-api-secret", value: configuration.credentials.secret)
+                request.body = .bytes(ByteBuffer(bytes: body))
+                let response = try await http.execute(request, timeout: .init(configuration.requestTimeout))
+                let bytes = try await response.body.collect(upTo: configuration.maxResponseBytes)
+                let status = Int(response.status.code)
+                let parsed = bytes.readableBytes == 0 ? nil : try? JSONParser.parse(Array(bytes.readableBytesView))
+                let requestID = parsed?["error"]?["requestId"]?.stringValue ?? response.headers.first(name: "x-request-id")
+                if !RetryPolicy.isRetryable(status: status) {
+                    return Answer(status: status, body: parsed, requestID: requestID, attempts: attempt)
+                }
+                lastStatus = status
+                lastRequestID = requestID
+                lastMessage = parsed?["error"]?["message"]?.stringValue ?? "the API answered \(status)"
+                retryAfter = RetryPolicy.parseRetryAfter(response.headers.first(name: "retry-after"))
+                logger.debug("request will be retried", metadata: ["endpoint": "\(path)", "status": "\(status)", "attempt": "\(attempt)"])
+            } catch is CancellationError {
+                throw DeliveryError(code: .retriesExhausted, endpoint: path, status: lastStatus, requestID: lastRequestID,
+                                    apiCode: nil, message: "cancelled", attempts: attempt)
+            } catch {
+                lastStatus = nil
+                lastMessage = APIClient.describeTransportError(error)
+                logger.debug("request failed in transport and will be retried",
+                             metadata: ["endpoint": "\(path)", "error": "\(lastMessage)", "attempt": "\(attempt)"])
+            }
+            if attempt >= retry.maxAttempts || Task.isCancelled {
+                throw DeliveryError(code: .retriesExhausted, endpoint: path, status: lastStatus, requestID: lastRequestID,
+                                    apiCode: nil, message: lastMessage, attempts: attempt)
+            }
+            do {
+                try await Task.sleep(for: retry.delay(afterAttempt: attempt, retryAfter: retryAfter))
+            } catch {
+                throw DeliveryError(code: .retriesExhausted, endpoint: path, status: lastStatus, requestID: lastRequestID,
+                                    apiCode: nil, message: "cancelled while waiting to retry", attempts: attempt)
+            }
+        }
+    }
+
+    /// A transport failure in words, without the URL (which is configuration, not a secret, but may be long).
+    static func describeTransportError(_ error: any Error) -> String {
+        if let e = error as? HTTPClientError { return "transport: \(e)" }
+        return "transport: \(type(of: error)): \(error)"
+    }
+
+    /// The error envelope's fields: (`code`, `message`).
+    static func envelope(_ body: JSONValue?) -> (code: String?, message: String?) {
+        (body?["error"]?["code"]?.stringValue, body?["error"]?["message"]?.stringValue)
+    }
+
+    /// The error for an answer that stops the run (401, 403) or cannot be acted on.
+    static func refusal(_ answer: Answer, path: String) -> DeliveryError? {
+        let (code, message) = envelope(answer.body)
+        switch answer.status {
+        case 401:
+            return DeliveryError(code: .unauthorized, endpoint: path, status: 401, requestID: answer.requestID, apiCode: code,
+                                 message: "the API did not accept the credentials (check ASAPP_API_ID and ASAPP_API_SECRET)",
+                                 attempts: answer.attempts)
+        case 403:
+            return DeliveryError(code: .forbidden, endpoint: path, status: 403, requestID: answer.requestID, apiCode: code,
+                                 message: "these credentials may not use this endpoint", attempts: answer.attempts)
+        case 404, 405:
+            return DeliveryError(code: .requestRefused, endpoint: path, status: answer.status, requestID: answer.requestID, apiCode: code,
+                                 message: message ?? "the endpoint was not found (check the API base URL)", attempts: answer.attempts)
+        default:
+            return nil
+        }
+    }
+
+    /// Answers `GET /v1/health` with the API's own words, for preflight checks.
+    public func health() async throws -> Bool {
+        var request = HTTPClientRequest(url: configuration.baseURL + Endpoint.health.path())
+        request.method = .GET
+        request.headers.add(name: "asapp-api-id", value: configuration.credentials.id)
+        request.headers.add(name: "asapp-api-secret", value: configuration.credentials.secret)
+        let response = try await http.execute(request, timeout: .init(configuration.requestTimeout))
+        let bytes = try await response.body.collect(upTo: 1 << 16)
+        let body = try? JSONParser.parse(Array(bytes.readableBytesView))
+        return response.status == .ok && body?["healthCheck"]?.stringValue == "SUCCESS"
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

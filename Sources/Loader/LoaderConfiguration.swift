@@ -1,0 +1,24 @@
+/// How the loader reaches the API and how hard it tries.
+public struct LoaderConfiguration: Sendable {
+    /// The API's base URL, without a trailing slash. Default: the vendor sandbox, `https://api.sandbox.asapp.com`.
+    public var baseURL: String = "https://api.sandbox.asapp.com"
+    /// The API id and secret.
+    public var credentials: APICredentials
+    /// Time allowed to open a connection. Default: 10 seconds.
+    public var connectTimeout: Duration = .seconds(10)
+    /// Time allowed for one request, from sending to the last byte of the answer. Default: 60 seconds.
+    public var requestTimeout: Duration = .seconds(60)
+    /// Attempts per request before its items count as failed-retryable. Default: 6.
+    public var maxAttempts: Int = 6
+    /// The first backoff; each retry doubles it, with full jitter. Default: 250 milliseconds.
+    public var initialBackoff: Duration = .milliseconds(250)
+    /// The longest backoff, and the longest `Retry-After` honoured. Default: 30 seconds.
+    public var maxBackoff: Duration = .seconds(30)
+    /// The largest response body read; a longer one is an error. Default: 8 MiB.
+    public var maxResponseBytes: Int = 8 << 20
+
+    /// A configuration for `credentials` with every other setting at its default.
+    public init(credentials: APICredentials) {
+        self.credentials = credentials
+    }
+}

@@ -1,0 +1,152 @@
+public import APIContract
+public import SyncCore
+
+/// A checked mapping file: every stream in it passed the static checks against the API contract.
+public struct MappingFile: Sendable {
+    /// The path the file was read from, as the user gave it.
+    public var path: String
+    /// The format version the file declares.
+    public var version: Int
+    /// The streams, in file order.
+    public var streams: [StreamMapping]
+    /// Warnings found while checking; a file with errors never becomes a `MappingFile`.
+    public var warnings: [MappingDiagnostic]
+
+    /// The stream called `name`.
+    public func stream(named name: String) -> StreamMapping? {
+        streams.first { $0.name == name }
+    }
+}
+
+/// Where a stream's rows go.
+public enum MappingTarget: Sendable, Hashable {
+    /// Agent, conversation or customer metadata through the Metadata Ingestion API.
+    case metadata(MetadataEntity)
+
+    /// The name used for it in mapping files.
+    public var fileName: String {
+        switch self {
+        case .metadata(let entity): "\(entity.fileName)-metadata"
+        }
+    }
+
+    /// Every target a mapping file can name.
+    public static let all: [MappingTarget] = MetadataEntity.allCases.map { .metadata($0) }
+}
+
+extension MetadataEntity {
+    /// The entity's name in mapping files (`agent`, `conversation`, `customer`).
+    public var fileName: String {
+        switch self {
+        case .agent: "agent"
+        case .convo: "conversation"
+        case .customer: "customer"
+        }
+    }
+}
+
+/// How a metadata stream's items are posted.
+public enum Delivery: String, Sendable, Hashable, CaseIterable {
+    /// In batches through the `many-*` endpoint.
+    case many
+    /// One item per request through the `single-*` endpoint.
+    case single
+}
+
+/// One stream: where its rows come from and how each row becomes an API item.
+public struct StreamMapping: Sendable {
+    /// The stream's unique name; checkpoints are kept under it.
+    public var name: String
+    public var target: MappingTarget
+    public var delivery: Delivery
+    public var source: SourceSpec
+    /// Items per request; `nil` means the loader's default.
+    public var batchSize: Int?
+    /// The target fields in file order.
+    public var fields: [FieldMapping]
+    /// Where the stream is declared.
+    public var location: SourceLocation
+
+    /// The schema of one item of this stream's target.
+    public var itemSchema: ObjectSchema {
+        switch target {
+        case .metadata(let entity): entity.itemSchema
+        }
+    }
+}
+
+/// Where a stream reads its rows and how it orders them.
+public struct SourceSpec: Sendable, Hashable {
+    /// The relation rows are read from.
+    public enum Relation: Sendable, Hashable {
+        /// A table or view, as schema-qualified identifier parts (validated, quoted when used).
+        case table([String])
+        /// A SELECT statement, used as a subquery.
+        case query(String)
+    }
+
+    public var relation: Relation
+    /// The column whose value only grows as rows are written or changed (e.g. `updated_at`, a serial id).
+    public var watermark: String
+    /// A unique column that orders rows sharing one watermark value.
+    public var key: String
+    /// The zone of `timestamp without time zone` values, as an IANA name; `nil` means none was stated.
+    public var timezone: String?
+    /// Where each part was written, for later diagnostics.
+    public var watermarkLocation: SourceLocation
+    public var keyLocation: SourceLocation
+
+    /// The relation as SQL: a quoted table name or the parenthesised query.
+    public var relationSQL: String {
+        switch relation {
+        case .table(let parts): parts.map(SourceSpec.quoteIdentifier).joined(separator: ".")
+        case .query(let sql): "(\(sql))"
+        }
+    }
+
+    /// `name` as a quoted SQL identifier.
+    public static func quoteIdentifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// One target field and the expression that computes it.
+public struct FieldMapping: Sendable {
+    /// The target field's name in the API schema.
+    public var name: String
+    /// The field's contract.
+    public var spec: FieldSpec
+    public var expression: ValueExpression
+    /// Where the field is declared.
+    public var location: SourceLocation
+}
+
+/// How a field's value is computed from a row.
+public indirect enum ValueExpression: Sendable {
+    /// The value of a source column.
+    case column(String, SourceLocation)
+    /// A fixed value.
+    case constant(SourceValue)
+    /// The text of an inner value looked up in a table; `fallback` says what a miss becomes.
+    case valueMap(ValueExpression, entries: [String: SourceValue], fallback: MapFallback, SourceLocation)
+    /// The first of these values that is not NULL.
+    case coalesce([ValueExpression])
+
+    /// The columns this expression reads.
+    public var columns: [(name: String, location: SourceLocation)] {
+        switch self {
+        case .column(let name, let location): [(name, location)]
+        case .constant: []
+        case .valueMap(let inner, _, _, _): inner.columns
+        case .coalesce(let parts): parts.flatMap(\.columns)
+        }
+    }
+}
+
+/// What a value map does with a value it has no entry for.
+public enum MapFallback: Sendable, Hashable {
+    /// The row is rejected, naming the value and the field.
+    case reject
+    /// This value is used instead (`.null` leaves an optional field out).
+    case value(SourceValue)
+}

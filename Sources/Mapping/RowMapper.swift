@@ -1,0 +1,184 @@
+public import APIContract
+public import SyncCore
+
+/// Why one row cannot be sent. The row is recorded with this, never dropped.
+public struct RowRejection: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A stable identifier of the failed check (e.g. `missing-required`, `unmapped-value`, `contract`).
+    public var code: String
+    /// The target field at fault, when one is.
+    public var field: String?
+    /// What is wrong; names fields and expectations, never secrets.
+    public var message: String
+
+    /// A rejection of `code` for `field`.
+    public init(code: String, field: String?, message: String) {
+        self.code = code
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String { field.map { "\($0): \(message)" } ?? message }
+}
+
+/// A stream's mapping that cannot be applied to the rows a query returns (a column is missing, a zone is
+/// needed): the whole stream stops, since every row would fail the same way.
+public struct MappingRuntimeError: Error, Sendable, CustomStringConvertible {
+    public var stream: String
+    public var location: SourceLocation
+    public var message: String
+
+    public var description: String { "\(location): error: stream '\(stream)': \(message)" }
+}
+
+/// One row's result: the item to send, or why it cannot be sent.
+public enum RowOutcome: Sendable {
+    case item(JSONObject)
+    case rejected(RowRejection)
+}
+
+/// Applies one stream's mapping to rows of a known column layout.
+///
+/// Column names are resolved to positions once, so mapping a row is a walk over arrays.
+public struct RowMapper: Sendable {
+    /// The stream this mapper applies.
+    public let stream: StreamMapping
+    private let fields: [(name: String, spec: FieldSpec, expression: Resolved)]
+    private let keyIndex: Int
+    private let watermarkIndex: Int
+    private let zone: ZoneConverter?
+    private let mapsEventID: Bool
+    private let schema: ObjectSchema
+
+    private indirect enum Resolved: Sendable {
+        case column(Int)
+        case constant(SourceValue)
+        case valueMap(Resolved, [String: SourceValue], MapFallback)
+        case coalesce([Resolved])
+    }
+
+    /// A mapper for rows whose columns are `columns`.
+    ///
+    /// - Throws: `MappingRuntimeError` when a column the mapping names is not in the result.
+    public init(stream: StreamMapping, columns: SourceColumns) throws(MappingRuntimeError) {
+        self.stream = stream
+        func index(_ name: String, _ location: SourceLocation) throws(MappingRuntimeError) -> Int {
+            guard let i = columns.index(of: name) else {
+                let hint = Suggestions.closest(to: name, in: columns.names).map { "; did you mean '\($0)'?" } ?? ""
+                throw MappingRuntimeError(stream: stream.name, location: location,
+                                          message: "column '\(name)' is not in the source's result (columns: \(columns.names.joined(separator: ", ")))\(hint)")
+            }
+            return i
+        }
+        func resolve(_ e: ValueExpression) throws(MappingRuntimeError) -> Resolved {
+            switch e {
+            case .column(let name, let location): return .column(try index(name, location))
+            case .constant(let value): return .constant(value)
+            case .valueMap(let inner, let entries, let fallback, _): return .valueMap(try resolve(inner), entries, fallback)
+            case .coalesce(let parts):
+                var resolved: [Resolved] = []
+                for part in parts { resolved.append(try resolve(part)) }
+                return .coalesce(resolved)
+            }
+        }
+        var fields: [(String, FieldSpec, Resolved)] = []
+        for field in stream.fields {
+            fields.append((field.name, field.spec, try resolve(field.expression)))
+        }
+        self.fields = fields
+        self.keyIndex = try index(stream.source.key, stream.source.keyLocation)
+        self.watermarkIndex = try index(stream.source.watermark, stream.source.watermarkLocation)
+        self.zone = stream.source.timezone.flatMap(ZoneConverter.init(identifier:))
+        self.mapsEventID = stream.fields.contains { $0.name == "eventId" }
+        self.schema = stream.itemSchema
+    }
+
+    /// The row's key as text, for rejects and event ids.
+    public func key(of row: SourceRow) -> String { row.values[keyIndex].sqlText ?? "" }
+
+    /// The row's watermark value.
+    public func watermark(of row: SourceRow) -> SourceValue { row.values[watermarkIndex] }
+
+    /// Maps one row and checks the result against the contract; an item that would break it is never
+    /// returned.
+    ///
+    /// - Throws: `MappingRuntimeError` for a problem of the mapping itself, which every row would share.
+    public func map(_ row: SourceRow) throws(MappingRuntimeError) -> RowOutcome {
+        var item = JSONObject()
+        if !mapsEventID {
+            let id = EventID.make(stream: stream.name, key: key(of: row), watermark: row.values[watermarkIndex].sqlText ?? "")
+            item.appendUnchecked("eventId", .string(id))
+        }
+        for (name, spec, expression) in fields {
+            let value: SourceValue
+            switch evaluate(expression, row) {
+            case .success(let v): value = v
+            case .failure(let rejection):
+                return .rejected(RowRejection(code: rejection.code, field: name, message: rejection.message))
+            }
+            switch FieldConverter.convert(value, to: spec, zone: zone) {
+            case .success(.null):
+                if spec.required {
+                    return .rejected(RowRejection(code: "missing-required", field: name, message: "required field is null in this row"))
+                }
+            case .success(let json):
+                item.appendUnchecked(name, json)
+            case .failure(let problem):
+                if case .localTimestamp = value, zone == nil {
+                    throw MappingRuntimeError(stream: stream.name, location: stream.location,
+                                              message: "field '\(name)' reads a 'timestamp without time zone'; state its zone with 'timezone' under 'source'")
+                }
+                return .rejected(RowRejection(code: "conversion", field: name, message: problem.message))
+            }
+        }
+        let violations = ContractValidator.validate(.object(item), against: schema, path: "")
+        if let first = violations.first {
+            let message = violations.map(\.message).joined(separator: "; ")
+            return .rejected(RowRejection(code: "contract", field: first.path.isEmpty ? nil : first.path, message: message))
+        }
+        return .item(item)
+    }
+
+    private struct Miss: Error {
+        var code: String
+        var message: String
+    }
+
+    private func evaluate(_ expression: Resolved, _ row: SourceRow) -> Result<SourceValue, Miss> {
+        switch expression {
+        case .column(let i):
+            return .success(row.values[i])
+        case .constant(let value):
+            return .success(value)
+        case .valueMap(let inner, let entries, let fallback):
+            let value: SourceValue
+            switch evaluate(inner, row) {
+            case .success(let v): value = v
+            case .failure(let miss): return .failure(miss)
+            }
+            guard let text = value.sqlText else {
+                if case .value(let v) = fallback { return .success(v) }
+                return .success(.null)
+            }
+            if let mapped = entries[text] { return .success(mapped) }
+            switch fallback {
+            case .value(let v): return .success(v)
+            case .reject:
+                return .failure(Miss(code: "unmapped-value", message: "value \(RowMapper.quoteShort(text)) has no entry in the field's 'map' and no 'default' is set"))
+            }
+        case .coalesce(let parts):
+            for part in parts {
+                switch evaluate(part, row) {
+                case .success(let v) where !v.isNull: return .success(v)
+                case .success: continue
+                case .failure(let miss): return .failure(miss)
+                }
+            }
+            return .success(.null)
+        }
+    }
+
+    /// A short quoted form of a source value for messages: enough to recognise it, never a whole text.
+    static func quoteShort(_ text: String) -> String {
+        text.count <= 40 ? "'\(text)'" : "'\(text.prefix(37))...'"
+    }
+}

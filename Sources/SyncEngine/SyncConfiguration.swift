@@ -1,0 +1,26 @@
+public import Loader
+public import Postgres
+
+/// Everything a sync run needs besides the mapping file.
+public struct SyncConfiguration: Sendable {
+    /// The database the streams read from.
+    public var source: PostgresConfiguration
+    /// The database that keeps checkpoints, runs and rejects. Default: `nil`, the source database.
+    public var state: PostgresConfiguration?
+    /// The schema of the connector's own tables. Default: `asapp_sync`.
+    public var stateSchema: String = "asapp_sync"
+    /// How to reach the API.
+    public var loader: LoaderConfiguration
+    /// Rows read per keyset page. Default: 5,000.
+    public var pageSize: Int = 5000
+    /// Items per request for streams that do not set `batch_size`. Default: 1,000 (the API's limit).
+    public var defaultBatchSize: Int = 1000
+    /// Requests of one stream in flight at once. Default: 4.
+    public var maxInFlightBatches: Int = 4
+
+    /// A configuration reading from `source` and delivering through `loader`, every other setting at its default.
+    public init(source: PostgresConfiguration, loader: LoaderConfiguration) {
+        self.source = source
+        self.loader = loader
+    }
+}

@@ -1,0 +1,47 @@
+public import Checkpoints
+public import SyncCore
+
+/// What happened to one stream in a run.
+public struct StreamOutcome: Sendable {
+    /// How the stream's part of the run ended.
+    public enum Status: String, Sendable, Hashable {
+        /// Every row up to the bound was delivered.
+        case succeeded
+        /// Every row up to the bound was dealt with; some were rejected and recorded.
+        case completedWithRejects = "completed with rejects"
+        /// The stream stopped on an error; its checkpoint stands after the last acknowledged batch.
+        case failed
+        /// Another run holds the stream; nothing was done.
+        case busy
+    }
+
+    public var stream: String
+    public var target: String
+    public var status: Status
+    public var stats: StreamRunStats
+    /// Requests answered by the API.
+    public var batches: Int
+    /// The position before and after the run.
+    public var start: SyncPosition?
+    public var end: SyncPosition?
+    /// The highest watermark this run would read to.
+    public var upperBound: String?
+    /// Why the stream failed, without secrets or row contents.
+    public var error: String?
+    public var duration: Duration
+}
+
+/// What a run did, stream by stream.
+public struct SyncReport: Sendable {
+    public var runID: Int64
+    public var status: RunStatus
+    public var streams: [StreamOutcome]
+    public var duration: Duration
+
+    /// The sum over all streams.
+    public var totals: StreamRunStats {
+        var total = StreamRunStats()
+        for s in streams { total += s.stats }
+        return total
+    }
+}

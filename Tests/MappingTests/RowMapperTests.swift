@@ -1,0 +1,139 @@
+import Mapping
+import SyncCore
+import Testing
+
+@Suite("Row mapping: rows become checked items")
+struct RowMapperTests {
+    static let file = """
+        version: 1
+        streams:
+          - name: conversations
+            target: conversation-metadata
+            source:
+              table: conversations
+              watermark: updated_at
+              key: id
+              timezone: America/New_York
+            fields:
+              externalConversationId: { column: external_id }
+              lobName: { column: lob_name, default: unknown }
+              platform:
+                column: channel
+                map: { Web Chat: WEB, sms: SMS, voice: VOICE }
+              deviceType:
+                column: device
+                map: { Desktop: DESKTOP, mobile: PHONE }
+                default: OTHER
+              companySegment: { column: segments }
+              businessRule: { column: opened_local }
+        """
+
+    let columns = SourceColumns(["id", "updated_at", "external_id", "lob_name", "channel", "device", "segments", "opened_local"])
+
+    func mapper() throws -> RowMapper {
+        let mapping = try MappingParser.parse(Self.file, path: "m.yaml")
+        return try RowMapper(stream: mapping.streams[0], columns: columns)
+    }
+
+    func row(id: Int64 = 7, external: SourceValue = .string("conv-7"), lob: SourceValue = .null, channel: SourceValue = .string("Web Chat"),
+             device: SourceValue = .string("mobile"), segments: SourceValue = .stringArray(["Sales", nil, "Retail"]),
+             opened: SourceValue = .null) -> SourceRow {
+        SourceRow(columns: columns, values: [.integer(id), .timestamp(UTCTimestamp(microseconds: 1_700_000_000_123_456)),
+                                             external, lob, channel, device, segments, opened])
+    }
+
+    func item(_ outcome: RowOutcome) -> JSONObject? {
+        if case .item(let object) = outcome { return object }
+        return nil
+    }
+
+    func rejection(_ outcome: RowOutcome) -> RowRejection? {
+        if case .rejected(let r) = outcome { return r }
+        return nil
+    }
+
+    @Test func mapsColumnsMapsAndDefaults() throws {
+        let object = try #require(item(try mapper().map(row())))
+        #expect(object["externalConversationId"] == .string("conv-7"))
+        #expect(object["lobName"] == .string("unknown"))
+        #expect(object["platform"] == .string("WEB"))
+        #expect(object["deviceType"] == .string("PHONE"))
+        #expect(object["companySegment"] == .array([.string("Sales"), .string("Retail")]))
+        #expect(object["businessRule"] == nil)
+        #expect(object.keys.first == "eventId")
+    }
+
+    @Test func deterministicEventIDTracesTheRow() throws {
+        let m = try mapper()
+        let a = try #require(item(try m.map(row())))
+        let b = try #require(item(try m.map(row())))
+        #expect(a["eventId"] == b["eventId"])
+        let id = try #require(a["eventId"]?.stringValue)
+        #expect(id.hasPrefix("conversations-7-"))
+        #expect(id.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D || $0 == 0x5F })
+        let changed = SourceRow(columns: columns, values: row().values.enumerated().map { $0.offset == 1 ? .timestamp(UTCTimestamp(microseconds: 1)) : $0.element })
+        #expect(item(try m.map(changed))?["eventId"] != a["eventId"])
+    }
+
+    @Test func unmappedValueWithoutDefaultIsRejectedNamingTheField() throws {
+        let r = try #require(rejection(try mapper().map(row(channel: .string("fax")))))
+        #expect(r.code == "unmapped-value")
+        #expect(r.field == "platform")
+        #expect(r.message.contains("'fax'"))
+    }
+
+    @Test func unmappedValueWithDefaultUsesIt() throws {
+        #expect(item(try mapper().map(row(device: .string("toaster"))))?["deviceType"] == .string("OTHER"))
+    }
+
+    @Test func nullInAMapWithoutDefaultLeavesTheFieldOut() throws {
+        let object = try #require(item(try mapper().map(row(channel: .null))))
+        #expect(object["platform"] == nil)
+    }
+
+    @Test func nullRequiredFieldIsRejected() throws {
+        let r = try #require(rejection(try mapper().map(row(external: .null))))
+        #expect(r.code == "missing-required")
+        #expect(r.field == "externalConversationId")
+    }
+
+    @Test func valueBreakingThePatternIsNeverSent() throws {
+        let r = try #require(rejection(try mapper().map(row(external: .string("conv 7#")))))
+        #expect(r.code == "contract")
+        #expect(r.field?.contains("externalConversationId") == true)
+    }
+
+    @Test func overLengthInUTF16UnitsIsRejected() throws {
+        // 128 emoji are 128 characters but 256 UTF-16 units: allowed; one more is over the limit.
+        let ok = String(repeating: "😀", count: 128)
+        #expect(item(try mapper().map(row(lob: .string(ok)))) != nil)
+        #expect(rejection(try mapper().map(row(lob: .string(ok + "a"))))?.code == "contract")
+    }
+
+    @Test func localTimestampIsConvertedWithTheStatedZone() throws {
+        // 2024-07-01 09:30 in New York (EDT, UTC-4) is 13:30Z.
+        let local = LocalTimestamp(microseconds: CivilTime(year: 2024, month: 7, day: 1, hour: 9, minute: 30).microsecondsSinceEpoch)
+        let object = try #require(item(try mapper().map(row(opened: .localTimestamp(local)))))
+        #expect(object["businessRule"] == .string("2024-07-01T13:30:00.000Z"))
+    }
+
+    @Test func localTimestampWithoutAZoneStopsTheStream() throws {
+        let text = Self.file.replacingOccurrences(of: "      timezone: America/New_York\n", with: "")
+        let mapping = try MappingParser.parse(text, path: "m.yaml")
+        let m = try RowMapper(stream: mapping.streams[0], columns: columns)
+        let local = LocalTimestamp(microseconds: 0)
+        #expect(throws: MappingRuntimeError.self) { try m.map(row(opened: .localTimestamp(local))) }
+    }
+
+    @Test func missingColumnIsReportedAtItsLine() throws {
+        let mapping = try MappingParser.parse(Self.file, path: "m.yaml")
+        let fewer = SourceColumns(["id", "updated_at", "external_id", "lob_name", "chanel", "device", "segments", "opened_local"])
+        do {
+            _ = try RowMapper(stream: mapping.streams[0], columns: fewer)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.location.line == 14)
+            #expect(error.message.contains("did you mean 'chanel'"))
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Postgres
+import Testing
+
+/// The built `asapp-sync` executable, run as a user runs it.
+enum CLI {
+    static var executable: URL {
+        get throws {
+            let dir = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
+            for candidate in [dir, dir.deletingLastPathComponent()] {
+                let url = candidate.appendingPathComponent("asapp-sync")
+                if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+            }
+            throw CLIError(message: "asapp-sync is not built next to the test bundle in \(dir.path); run `swift build` first")
+        }
+    }
+
+    struct CLIError: Error { var message: String }
+
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func launch(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = try executable
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        return (process, out, err)
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Output {
+        let (process, out, err) = try launch(arguments, environment: environment)
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    }
+}
+
+@Suite("The asapp-sync command")
+struct ProcessTests {
+    func writeTemporary(_ text: String, name: String) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("asapp-sync-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    @Test func validateRefusesATypoWithItsLineNumber() async throws {
+        let text = SyncHarness.mappingText.replacingOccurrences(of: "externalConversationId:", with: "externlConversationId:")
+        let path = try writeTemporary(text, name: "typo.yaml")
+        let result = try await CLI.run(["validate", path])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("\(path):8:7: error: 'externlConversationId' is not a field of conversation-metadata items"))
+        #expect(result.stderr.contains("did you mean 'externalConversationId'?"))
+        #expect(result.stderr.contains("required field 'externalConversationId'"))
+
+        let good = try writeTemporary(SyncHarness.mappingText, name: "good.yaml")
+        let ok = try await CLI.run(["validate", good])
+        #expect(ok.status == 0)
+        #expect(ok.stdout.contains("1 stream"))
+    }
+
+    @Test func syncRefusesAnInvalidMappingBeforeTouchingAnything() async throws {
+        let text = SyncHarness.mappingText.replacingOccurrences(of: "externalConversationId:", with: "externlConversationId:")
+        let path = try writeTemporary(text, name: "typo.yaml")
+        let result = try await CLI.run(["sync", "--mapping", path, "--database-url", "postgresql://nobody@127.0.0.1:1/none"],
+                                       environment: ["ASAPP_API_ID": "x", "ASAPP_API_SECRET": "y"])
+        #expect(result.status == 65)
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func processKilledBetweenBatchesResumesWithoutLosingARow() async throws {
+        try await SyncHarness.with { h in
+            try await h.insert(1...150, at: "2024-03-01T10:00:00Z")
+            try await h.insert(151...300, at: "2024-03-01T10:00:01Z")
+            let mapping = try writeTemporary(SyncHarness.mappingText.replacingOccurrences(of: "batch_size: 3", with: "batch_size: 1"), name: "m.yaml")
+            let env = ["ASAPP_API_ID": SyncHarness.apiID, "ASAPP_API_SECRET": SyncHarness.apiSecret, "ASAPP_API_BASE_URL": h.sandbox.baseURL]
+            let (process, _, _) = try CLI.launch(["sync", "--mapping", mapping, "--database-url", h.databaseURL, "--concurrency", "1",
+                                                  "--page-size", "7"], environment: env)
+            // Wait until some batches are acknowledged and checkpointed, then kill the process outright.
+            var acknowledged = 0
+            for _ in 0..<2000 where acknowledged < 20 {
+                acknowledged = Int(try await h.scalar("SELECT coalesce(sum(rows_acknowledged), 0)::text FROM asapp_sync.checkpoints") ?? "0") ?? 0
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .uncaughtSignal)
+            #expect(acknowledged >= 20)
+            let deliveredBeforeKill = h.acceptedIDs.count
+            #expect(deliveredBeforeKill < 300)
+
+            let resumed = try await CLI.run(["sync", "--mapping", mapping, "--database-url", h.databaseURL], environment: env)
+            #expect(resumed.status == 0)
+            let ids = h.acceptedIDs
+            #expect(Set(ids) == Set((1...300).map { "conv-\($0)" }))
+            // Only what was in flight at the kill can arrive twice, and it carries the same eventId.
+            let repeats = ids.count - Set(ids).count
+            #expect(repeats <= 1)
+            #expect(h.acceptedEventIDs.count - Set(h.acceptedEventIDs).count == repeats)
+            // The resumed run started from the checkpoint, not from the beginning.
+            #expect(ids.count < deliveredBeforeKill + 300)
+            for text in [resumed.stdout, resumed.stderr] { #expect(!text.contains(SyncHarness.apiSecret)) }
+        }
+    }
+}

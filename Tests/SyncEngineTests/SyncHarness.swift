@@ -1,0 +1,97 @@
+import Foundation
+import Loader
+import Logging
+import Mapping
+import Postgres
+import SandboxServer
+import SyncCore
+import SyncEngine
+import TestSupport
+
+/// A real database with a `conv` table, a real sandbox on a random loopback port, and a runner for them.
+struct SyncHarness {
+    static let apiID = "harness-id"
+    static let apiSecret = "harness-secret-7f3a9c"
+
+    let databaseURL: String
+    let sandbox: Sandbox
+    let connection: PostgresConnection
+
+    static let mappingText = """
+        version: 1
+        streams:
+          - name: convs
+            target: conversation-metadata
+            source: { table: public.conv, watermark: updated_at, key: id }
+            batch_size: 3
+            fields:
+              externalConversationId: { column: external_id }
+              platform:
+                column: channel
+                map: { web: WEB, sms: SMS }
+                default: null
+        """
+
+    /// Runs `body` with a fresh database holding an empty `conv` table and a fresh sandbox.
+    static func with(_ body: (SyncHarness) async throws -> Void) async throws {
+        try await withTestDatabase { url in
+            let sandbox = try await Sandbox.start(SandboxConfiguration(apiID: apiID, apiSecret: apiSecret))
+            let connection = try await PostgresConnection.connect(PostgresConfiguration(connectionString: url))
+            do {
+                try await connection.execute("""
+                    CREATE TABLE public.conv (
+                        id          bigint PRIMARY KEY,
+                        external_id text NOT NULL,
+                        channel     text,
+                        updated_at  timestamptz NOT NULL
+                    );
+                    """)
+                try await body(SyncHarness(databaseURL: url, sandbox: sandbox, connection: connection))
+            } catch {
+                await connection.close()
+                try? await sandbox.shutdown()
+                throw error
+            }
+            await connection.close()
+            try await sandbox.shutdown()
+        }
+    }
+
+    /// Inserts rows `ids`, each stamped `at` (so several rows can share one watermark value).
+    func insert(_ ids: some Sequence<Int>, at timestamp: String, channel: String = "web", externalID: ((Int) -> String)? = nil) async throws {
+        for id in ids {
+            _ = try await connection.query("INSERT INTO public.conv VALUES ($1, $2, $3, $4::timestamptz)",
+                                           [PostgresBind(id), PostgresBind(externalID?(id) ?? "conv-\(id)"), PostgresBind(channel), PostgresBind(timestamp)])
+        }
+    }
+
+    func configuration(pageSize: Int = 5000, concurrency: Int = 4) -> SyncConfiguration {
+        var loader = LoaderConfiguration(credentials: APICredentials(id: Self.apiID, secret: Self.apiSecret))
+        loader.baseURL = sandbox.baseURL
+        loader.initialBackoff = .milliseconds(5)
+        var configuration = SyncConfiguration(source: PostgresConfiguration(connectionString: databaseURL), loader: loader)
+        configuration.pageSize = pageSize
+        configuration.maxInFlightBatches = concurrency
+        return configuration
+    }
+
+    func sync(mapping text: String = SyncHarness.mappingText, pageSize: Int = 5000, concurrency: Int = 4) async throws -> SyncReport {
+        let mapping = try MappingParser.parse(text, path: "test.yaml")
+        return try await SyncRunner(configuration: configuration(pageSize: pageSize, concurrency: concurrency),
+                                    logger: Logger(label: "test")).run(mapping: mapping)
+    }
+
+    /// The external ids the sandbox accepted, in arrival order (with repeats).
+    var acceptedIDs: [String] {
+        sandbox.recorder.accepted(.convo).compactMap { $0["externalConversationId"]?.stringValue }
+    }
+
+    /// The `eventId` of every accepted item, in arrival order.
+    var acceptedEventIDs: [String] {
+        sandbox.recorder.accepted(.convo).compactMap { $0["eventId"]?.stringValue }
+    }
+
+    func scalar(_ sql: String) async throws -> String? {
+        try await connection.query(sql).rows.first?.decode(String?.self, at: 0)
+    }
+}
