@@ -1,1 +1,0 @@
-// APIContract: module placeholder.

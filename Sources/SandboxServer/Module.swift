@@ -1,1 +1,0 @@
-// SandboxServer: module placeholder.

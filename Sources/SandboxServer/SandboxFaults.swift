@@ -1,0 +1,28 @@
+/// Failures the sandbox injects into vendor API requests (never into `/v1/health` or the `/sandbox/v1`
+/// inspection routes), to exercise a client's retry and back-off paths.
+///
+/// Decisions come from a generator seeded with `seed`, so a run with the same requests in the same order
+/// meets the same faults. An injected fault is decided after routing and authentication and before the
+/// body is looked at; nothing of such a request is recorded except its status in the counters.
+public struct SandboxFaults: Sendable, Hashable {
+    /// Fraction (0…1) of requests answered `429` (`429-01`) with a `Retry-After` header; default 0.
+    public var tooManyRequestsRate: Double = 0
+    /// The `Retry-After` value of injected `429`s, in seconds; default 1.
+    public var retryAfterSeconds: Int = 1
+    /// Fraction (0…1) of requests answered `503` (`503-01`); default 0.
+    public var serviceUnavailableRate: Double = 0
+    /// Fraction (0…1) of requests whose connection is closed without any answer; default 0.
+    public var dropConnectionRate: Double = 0
+    /// Delay added before every answer; default zero.
+    public var latency: Duration = .zero
+    /// Seed of the fault decisions; default 1.
+    public var seed: UInt64 = 1
+
+    /// No faults.
+    public init() {}
+
+    /// Whether any fault or delay is configured.
+    public var isActive: Bool {
+        tooManyRequestsRate > 0 || serviceUnavailableRate > 0 || dropConnectionRate > 0 || latency > .zero
+    }
+}

@@ -1,0 +1,17 @@
+/// One complete HTTP request, as the API logic sees it (independent of the network layer).
+struct SandboxRequest: Sendable {
+    /// `GET`, `POST`, …
+    var method: String
+    /// The path without the query string.
+    var path: String
+    /// Header names lower-cased, in arrival order.
+    var headers: [(name: String, value: String)]
+    /// The body bytes.
+    var body: [UInt8]
+
+    /// The first value of header `name` (case-insensitive).
+    func header(_ name: String) -> String? {
+        let lowered = name.lowercased()
+        return headers.first { $0.name == lowered }?.value
+    }
+}

@@ -1,0 +1,37 @@
+import SyncCore
+
+/// What to answer to one request.
+struct SandboxResponse: Sendable {
+    /// How the answer is delivered.
+    enum Delivery: Sendable {
+        /// Write the answer.
+        case respond
+        /// Close the connection without answering (an injected fault).
+        case dropConnection
+    }
+
+    var status: Int
+    var body: [UInt8]
+    var headers: [(name: String, value: String)] = []
+    var delivery: Delivery = .respond
+    /// Time to wait before delivering (an injected fault).
+    var delay: Duration = .zero
+
+    /// A JSON answer.
+    init(status: Int, json: JSONValue, headers: [(name: String, value: String)] = []) {
+        self.status = status
+        self.body = json.jsonBytes
+        self.headers = headers
+    }
+
+    /// The vendor's error envelope: `{"error":{"requestId","code","message"}}`.
+    static func error(status: Int, code: String, message: String, requestId: String) -> SandboxResponse {
+        SandboxResponse(status: status, json: .object(JSONObject([
+            ("error", .object(JSONObject([
+                ("requestId", .string(requestId)),
+                ("code", .string(code)),
+                ("message", .string(message)),
+            ]))),
+        ])))
+    }
+}

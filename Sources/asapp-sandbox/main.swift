@@ -1,1 +1,0 @@
-print("asapp-sandbox")

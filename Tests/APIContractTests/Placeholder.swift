@@ -1,1 +1,0 @@
-// APIContractTests: placeholder.

@@ -1,1 +1,0 @@
-// SyncCoreTests: placeholder.
