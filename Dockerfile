@@ -4,8 +4,12 @@
 #   docker run --rm asapp-sync --help
 #   docker run --rm --entrypoint asapp-sandbox asapp-sync --host 0.0.0.0 --port 8080
 
+# The dependencies' manifests need Swift tools 6.2 (async-http-client, swift-log, swift-collections), so
+# the 6.0 images cannot resolve the package graph; the language mode stays Swift 6.
+ARG SWIFT_VERSION=6.2
+
 # ---- build ----
-FROM swift:6.0 AS build
+FROM swift:${SWIFT_VERSION} AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpq-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
@@ -25,7 +29,7 @@ RUN swift build -c release --static-swift-stdlib --product asapp-sync \
 
 # ---- run ----
 # Same distribution as the build image, so libpq and the C library match.
-FROM swift:6.0-slim
+FROM swift:${SWIFT_VERSION}-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpq5 ca-certificates tzdata \
     && rm -rf /var/lib/apt/lists/* \

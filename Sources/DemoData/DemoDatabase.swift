@@ -28,7 +28,7 @@ public enum DemoDatabase {
     ///
     /// Needs ``schemaSQL`` to have run. The same `scale` and `seed` always give byte-identical rows and
     /// ids. `seed` changes names, texts, channels and message counts of ordinary rows; the rows that carry
-    /// the awkward cases sit at fixed ids whatever the seed (see ``SeedScript``).
+    /// the awkward cases sit at fixed ids whatever the seed (listed in `SeedScript.swift`).
     /// - Parameters:
     ///   - scale: 1 or more; scale 1 is about 100 conversations and 2,000 messages.
     ///   - seed: varies the data set; default 1.
