@@ -48,7 +48,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The demo contact-center schema and its deterministic generator.
-        .target(name: "DemoData", dependencies: ["Postgres"]),
+        .target(name: "DemoData"),
         // The local stand-in for the vendor's API.
         .target(name: "SandboxServer", dependencies: [
             "SyncCore", "APIContract",
@@ -73,14 +73,19 @@ let package = Package(
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "APIContractTests", dependencies: ["APIContract"]),
-        .testTarget(name: "MappingTests", dependencies: ["Mapping"]),
+        .testTarget(name: "MappingTests", dependencies: ["Mapping", "SyncCore"]),
         .testTarget(name: "ExtractorTests", dependencies: ["Extractor", "TestSupport", "DemoData"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"]),
-        .testTarget(name: "LoaderTests", dependencies: ["Loader", "SandboxServer"]),
+        .testTarget(name: "LoaderTests", dependencies: [
+            "Loader", "SandboxServer", "APIContract", "SyncCore", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "SandboxServerTests", dependencies: [
             "SandboxServer",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
-        .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "SandboxServer", "DemoData", "TestSupport"]),
+        .testTarget(name: "SyncEngineTests", dependencies: [
+            "SyncEngine", "Mapping", "Loader", "Postgres", "SyncCore", "SandboxServer", "DemoData", "TestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     ]
 )

@@ -19,6 +19,21 @@ public enum ContractValidator {
         return violations
     }
 
+    /// The violations of one field's value against its spec, reported at `path`; `null` is checked
+    /// against the field's required and nullable flags. Used to check a mapping's constants before a run.
+    public static func validateField(_ value: JSONValue, spec: FieldSpec, path: String) -> [ContractViolation] {
+        var violations: [ContractViolation] = []
+        if case .null = value {
+            if spec.required || !spec.nullable {
+                violations.append(ContractViolation(path: path, code: spec.required ? APIErrorCode.missingField : APIErrorCode.invalidValue,
+                                                    message: spec.required ? "required field is null" : "null is not allowed here"))
+            }
+            return violations
+        }
+        validateValue(value, spec.type, at: Location(parent: "", key: .member(path)), into: &violations)
+        return violations
+    }
+
     /// The violations of a request body for `endpoint`; empty when it conforms (and always for `health`).
     public static func validate(body: JSONValue, for endpoint: Endpoint) -> [ContractViolation] {
         guard let schema = endpoint.requestSchema else { return [] }

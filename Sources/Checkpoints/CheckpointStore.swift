@@ -42,7 +42,7 @@ public struct CheckpointStore: Sendable {
         let schema = self.schema
         let schemaName = self.schemaName
         let migrations = StateSchema.migrations(schema)
-        let lockKey = PostgresConnection.advisoryKey("asapp-sync:migrate:\(schemaName)")
+        let lockKey = PostgresConnection.advisoryLockKey(for: "asapp-sync:migrate:\(schemaName)")
         try await connection.withTransaction { conn in
             _ = try conn.query("SELECT pg_advisory_xact_lock($1)", [PostgresBind(lockKey)])
             try conn.execute("""
@@ -96,7 +96,7 @@ public struct CheckpointStore: Sendable {
                     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11)
                     """, [PostgresBind(runID), PostgresBind(reject.stream), PostgresBind(reject.sourceKey), PostgresBind(reject.watermark),
                           PostgresBind(reject.eventID), PostgresBind(reject.payload?.jsonString), PostgresBind(reject.stage.rawValue),
-                          PostgresBind(reject.field), PostgresBind(reject.httpStatus), PostgresBind(reject.error), PostgresBind(reject.attempts)])
+                          PostgresBind(reject.field), PostgresBind(text: reject.httpStatus.map(String.init)), PostgresBind(reject.error), PostgresBind(reject.attempts)])
             }
             if let position {
                 _ = try conn.query("""
@@ -157,11 +157,11 @@ public struct CheckpointStore: Sendable {
 
     /// Releases a lock taken with `tryLock(stream:)`.
     public func unlock(stream: String) async throws {
-        try await connection.advisoryUnlock(lockKey(stream))
+        _ = try await connection.advisoryUnlock(lockKey(stream))
     }
 
     func lockKey(_ stream: String) -> Int64 {
-        PostgresConnection.advisoryKey("asapp-sync:stream:\(schemaName):\(stream)")
+        PostgresConnection.advisoryLockKey(for: "asapp-sync:stream:\(schemaName):\(stream)")
     }
 
     // MARK: Rejects

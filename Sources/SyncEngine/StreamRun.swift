@@ -161,7 +161,7 @@ final class StreamRun: @unchecked Sendable {
                     return
                 }
                 group.addTask {
-                    do {
+                    do throws(DeliveryError) {
                         return (batch, .success(try await client.deliverMetadata(batch.items, entity: entity, batched: batched)))
                     } catch {
                         return (batch, .failure(error))

@@ -1,4 +1,5 @@
 import APIContract
+import Foundation
 import Loader
 import Logging
 import SandboxServer
@@ -42,9 +43,9 @@ struct APIClientTests {
                 try await client.deliverMetadata(items, entity: .convo, batched: true)
             }
             #expect(results.count == 25)
-            #expect(results.allSatisfy(\.accepted))
+            #expect(results.allSatisfy { $0.accepted })
             #expect(results[3].eventID == "evt-conv-3")
-            #expect(sandbox.recorder.accepted(.convo).count == 25)
+            #expect(sandbox.recorder.acceptedItems(.convo).count == 25)
         }
     }
 
@@ -60,7 +61,7 @@ struct APIClientTests {
             #expect(results[1].error?.isEmpty == false)
             #expect(results[3].error?.contains("platform") == true)
             #expect(results.allSatisfy { $0.status == 200 })
-            #expect(sandbox.recorder.accepted(.convo).count == 2)
+            #expect(sandbox.recorder.acceptedItems(.convo).count == 2)
         }
     }
 
@@ -82,7 +83,7 @@ struct APIClientTests {
                 try await client.deliverMetadata(items, entity: .convo, batched: false)
             }
             #expect(results.map(\.accepted) == [true, false, true])
-            #expect(sandbox.recorder.accepted(.convo).count == 2)
+            #expect(sandbox.recorder.acceptedItems(.convo).count == 2)
         }
     }
 
@@ -109,6 +110,7 @@ struct APIClientTests {
         // Port 1 on loopback: nothing listens there, so every attempt is refused at once.
         configuration.baseURL = "http://127.0.0.1:1"
         configuration.maxAttempts = 3
+        configuration.connectTimeout = .milliseconds(300)
         configuration.initialBackoff = .milliseconds(1)
         do {
             _ = try await APIClient.withClient(configuration, logger: Logger(label: "test")) { client in

@@ -83,12 +83,12 @@ struct SyncHarness {
 
     /// The external ids the sandbox accepted, in arrival order (with repeats).
     var acceptedIDs: [String] {
-        sandbox.recorder.accepted(.convo).compactMap { $0["externalConversationId"]?.stringValue }
+        sandbox.recorder.acceptedItems(.convo).compactMap { $0["externalConversationId"]?.stringValue }
     }
 
     /// The `eventId` of every accepted item, in arrival order.
     var acceptedEventIDs: [String] {
-        sandbox.recorder.accepted(.convo).compactMap { $0["eventId"]?.stringValue }
+        sandbox.recorder.acceptedItems(.convo).compactMap { $0["eventId"]?.stringValue }
     }
 
     func scalar(_ sql: String) async throws -> String? {
