@@ -132,7 +132,7 @@ public struct RowMapper: Sendable {
         }
         let violations = ContractValidator.validate(.object(item), against: schema, path: "")
         if let first = violations.first {
-            let message = violations.map(\.message).joined(separator: "; ")
+            let message = violations.map { "\($0.path): \($0.message)" }.joined(separator: "; ")
             return .rejected(RowRejection(code: "contract", field: first.path.isEmpty ? nil : first.path, message: message))
         }
         return .item(item)
