@@ -89,27 +89,39 @@ public struct CheckpointStore: Sendable {
     public func commitBatch(stream: String, runID: Int64, position: SyncPosition?, acknowledgedRows: Int, rejects: [RejectRecord]) async throws {
         let schema = self.schema
         try await connection.withTransaction { conn in
-            for reject in rejects {
-                _ = try conn.query("""
-                    INSERT INTO \(schema).rejects
-                        (run_id, stream, source_key, watermark, event_id, payload, stage, field, http_status, error, attempts)
-                    VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11)
-                    """, [PostgresBind(runID), PostgresBind(reject.stream), PostgresBind(reject.sourceKey), PostgresBind(reject.watermark),
-                          PostgresBind(reject.eventID), PostgresBind(reject.payload?.jsonString), PostgresBind(reject.stage.rawValue),
-                          PostgresBind(reject.field), PostgresBind(text: reject.httpStatus.map(String.init)), PostgresBind(reject.error), PostgresBind(reject.attempts)])
-            }
+            try CheckpointStore.record(rejects, runID: runID, schema: schema, on: conn)
             if let position {
-                _ = try conn.query("""
-                    INSERT INTO \(schema).checkpoints (stream, watermark, key, rows_acknowledged, last_run_id, updated_at)
-                    VALUES ($1, $2, $3, $4, $5, now())
-                    ON CONFLICT (stream) DO UPDATE SET
-                        watermark = excluded.watermark, key = excluded.key,
-                        rows_acknowledged = \(schema).checkpoints.rows_acknowledged + excluded.rows_acknowledged,
-                        last_run_id = excluded.last_run_id, updated_at = now()
-                    """, [PostgresBind(stream), PostgresBind(position.watermark), PostgresBind(position.key),
-                          PostgresBind(acknowledgedRows), PostgresBind(runID)])
+                try CheckpointStore.advance(stream, to: position, rows: acknowledgedRows, runID: runID, schema: schema, on: conn)
             }
         }
+    }
+
+    /// Inserts reject records, inside the caller's transaction.
+    static func record(_ rejects: [RejectRecord], runID: Int64, schema: String, on conn: isolated PostgresConnection) throws {
+        for reject in rejects {
+            _ = try conn.query("""
+                INSERT INTO \(schema).rejects
+                    (run_id, stream, source_key, watermark, event_id, payload, stage, field, http_status, error, attempts)
+                VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11)
+                """, [PostgresBind(runID), PostgresBind(reject.stream), PostgresBind(reject.sourceKey), PostgresBind(reject.watermark),
+                      PostgresBind(reject.eventID), PostgresBind(reject.payload?.jsonString), PostgresBind(reject.stage.rawValue),
+                      PostgresBind(reject.field), PostgresBind(text: reject.httpStatus.map(String.init)), PostgresBind(reject.error),
+                      PostgresBind(reject.attempts)])
+        }
+    }
+
+    /// Moves a checkpoint, inside the caller's transaction.
+    static func advance(_ stream: String, to position: SyncPosition, rows: Int, runID: Int64, schema: String,
+                        on conn: isolated PostgresConnection) throws {
+        _ = try conn.query("""
+            INSERT INTO \(schema).checkpoints (stream, watermark, key, rows_acknowledged, last_run_id, updated_at)
+            VALUES ($1, $2, $3, $4, $5, now())
+            ON CONFLICT (stream) DO UPDATE SET
+                watermark = excluded.watermark, key = excluded.key,
+                rows_acknowledged = \(schema).checkpoints.rows_acknowledged + excluded.rows_acknowledged,
+                last_run_id = excluded.last_run_id, updated_at = now()
+            """, [PostgresBind(stream), PostgresBind(position.watermark), PostgresBind(position.key),
+                  PostgresBind(rows), PostgresBind(runID)])
     }
 
     // MARK: Runs

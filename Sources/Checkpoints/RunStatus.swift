@@ -18,6 +18,8 @@ public struct StreamRunStats: Sendable, Hashable {
     public var itemsSent: Int = 0
     public var itemsRejected: Int = 0
     public var requests: Int = 0
+    /// Rows the mapping said to leave out (`if_empty: skip`).
+    public var skipped: Int = 0
 
     /// All counters at zero.
     public init() {}
@@ -27,5 +29,6 @@ public struct StreamRunStats: Sendable, Hashable {
         lhs.itemsSent += rhs.itemsSent
         lhs.itemsRejected += rhs.itemsRejected
         lhs.requests += rhs.requests
+        lhs.skipped += rhs.skipped
     }
 }

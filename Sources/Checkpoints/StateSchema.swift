@@ -64,6 +64,38 @@ enum StateSchema {
             );
             CREATE INDEX rejects_stream_status ON \(s).rejects (stream, status);
             """,
+            """
+            -- The API's id of every conversation a transcripts stream created, so later runs post new
+            -- messages to it without creating it again.
+            CREATE TABLE \(s).conversations (
+                stream      text NOT NULL,
+                source_key  text NOT NULL,
+                external_id text NOT NULL,
+                asapp_id    text NOT NULL,
+                created_at  timestamptz NOT NULL DEFAULT now(),
+                updated_at  timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (stream, source_key)
+            );
+            -- The range of messages a run is delivering: fixed when it starts and kept until every
+            -- conversation in it is done, so a run that dies resumes exactly the same set.
+            CREATE TABLE \(s).message_windows (
+                stream          text PRIMARY KEY,
+                start_watermark text,
+                start_key       text,
+                end_watermark   text NOT NULL,
+                end_key         text NOT NULL,
+                orphans_done    boolean NOT NULL DEFAULT false,
+                created_at      timestamptz NOT NULL DEFAULT now()
+            );
+            -- Within the window: per conversation, the order value and key of its last acknowledged message.
+            CREATE TABLE \(s).message_progress (
+                stream           text NOT NULL,
+                conversation_key text NOT NULL,
+                last_order       text NOT NULL,
+                last_key         text NOT NULL,
+                PRIMARY KEY (stream, conversation_key)
+            );
+            """,
         ]
     }
 }

@@ -9,6 +9,8 @@ public struct ItemResult: Sendable, Hashable {
     public var error: String?
     /// The HTTP status of the answer that decided this item.
     public var status: Int
+    /// The id the API gave the item, where it gives one (a created conversation).
+    public var returnedID: String? = nil
 
     /// Whether the API ingested the item.
     public var accepted: Bool { error == nil }

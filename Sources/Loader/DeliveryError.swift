@@ -13,6 +13,8 @@ public struct DeliveryError: Error, Sendable, CustomStringConvertible, CustomDeb
         public static let unexpectedResponse = Code(raw: "unexpected-response")
         /// A status the connector cannot act on (404 on a metadata endpoint: wrong base URL, say).
         public static let requestRefused = Code(raw: "request-refused")
+        /// 404 on a conversation's messages: the API has no conversation with that id.
+        public static let unknownConversation = Code(raw: "unknown-conversation")
         public var description: String { raw }
     }
 

@@ -22,16 +22,19 @@ public struct MappingFile: Sendable {
 public enum MappingTarget: Sendable, Hashable {
     /// Agent, conversation or customer metadata through the Metadata Ingestion API.
     case metadata(MetadataEntity)
+    /// Conversations and their messages through the Conversations API.
+    case transcripts
 
     /// The name used for it in mapping files.
     public var fileName: String {
         switch self {
         case .metadata(let entity): "\(entity.fileName)-metadata"
+        case .transcripts: "transcripts"
         }
     }
 
     /// Every target a mapping file can name.
-    public static let all: [MappingTarget] = MetadataEntity.allCases.map { .metadata($0) }
+    public static let all: [MappingTarget] = MetadataEntity.allCases.map { .metadata($0) } + [.transcripts]
 }
 
 extension MetadataEntity {
@@ -54,25 +57,53 @@ public enum Delivery: String, Sendable, Hashable, CaseIterable {
 }
 
 /// One stream: where its rows come from and how each row becomes an API item.
+///
+/// A metadata stream has one section; a transcripts stream has a section for conversations (the
+/// create-or-update body) and one for their messages.
 public struct StreamMapping: Sendable {
     /// The stream's unique name; checkpoints are kept under it.
     public var name: String
     public var target: MappingTarget
     public var delivery: Delivery
-    public var source: SourceSpec
-    /// Items per request; `nil` means the loader's default.
-    public var batchSize: Int?
-    /// The target fields in file order.
-    public var fields: [FieldMapping]
+    /// The rows and fields of metadata items, or of conversations for transcripts.
+    public var main: MappingSection
+    /// For transcripts: the messages.
+    public var messages: MessagesMapping?
     /// Where the stream is declared.
     public var location: SourceLocation
 
-    /// The schema of one item of this stream's target.
-    public var itemSchema: ObjectSchema {
-        switch target {
-        case .metadata(let entity): entity.itemSchema
-        }
-    }
+    /// The main section's source.
+    public var source: SourceSpec { main.source }
+    /// The main section's items per request; `nil` means the loader's default.
+    public var batchSize: Int? { main.batchSize }
+    /// The main section's fields in file order.
+    public var fields: [FieldMapping] { main.fields }
+    /// The schema of one item of the main section.
+    public var itemSchema: ObjectSchema { main.schema }
+}
+
+/// Rows of one relation and how each becomes one JSON object of `schema`.
+public struct MappingSection: Sendable {
+    public var source: SourceSpec
+    /// Items per request; `nil` means the default.
+    public var batchSize: Int?
+    /// The fields in file order; nested members have dotted paths.
+    public var fields: [FieldMapping]
+    /// What each object must conform to.
+    public var schema: ObjectSchema
+    /// Where the section is declared.
+    public var location: SourceLocation
+}
+
+/// The messages of a transcripts stream: their rows, the link to their conversation, their order.
+public struct MessagesMapping: Sendable {
+    public var section: MappingSection
+    /// The column holding the key of the message's conversation (the conversations source's `key`).
+    public var conversationColumn: String
+    /// The column that orders a conversation's messages (ties broken by the message key).
+    public var orderColumn: String
+    public var conversationLocation: SourceLocation
+    public var orderLocation: SourceLocation
 }
 
 /// Where a stream reads its rows and how it orders them.
@@ -112,13 +143,30 @@ public struct SourceSpec: Sendable, Hashable {
 
 /// One target field and the expression that computes it.
 public struct FieldMapping: Sendable {
-    /// The target field's name in the API schema.
-    public var name: String
+    /// The member names from the item down to the field (`["customer", "externalId"]`).
+    public var path: [String]
     /// The field's contract.
     public var spec: FieldSpec
     public var expression: ValueExpression
+    /// What a NULL or empty value does.
+    public var ifEmpty: EmptyPolicy
     /// Where the field is declared.
     public var location: SourceLocation
+
+    /// The dotted path, as written in the mapping file.
+    public var name: String { path.joined(separator: ".") }
+}
+
+/// What a field does with a NULL or empty-text value.
+public enum EmptyPolicy: Sendable, Hashable {
+    /// Nothing special: NULL leaves an optional field out; the contract check judges the rest.
+    case none
+    /// The row is rejected and recorded.
+    case reject
+    /// The row is not sent; it is counted as skipped.
+    case skip
+    /// This value is used instead.
+    case replace(SourceValue)
 }
 
 /// How a field's value is computed from a row.

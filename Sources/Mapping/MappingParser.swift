@@ -200,74 +200,148 @@ struct Checker {
 
     // MARK: Streams
 
-    static let streamKeys = ["name", "target", "delivery", "source", "batch_size", "fields"]
+    static let streamKeys = ["name", "target", "delivery", "source", "batch_size", "fields", "conversations", "messages"]
     static let sourceKeys = ["table", "query", "watermark", "key", "timezone"]
+    static let sectionKeys = ["source", "batch_size", "fields"]
+    static let messageSourceKeys = sourceKeys + ["conversation", "order"]
 
     mutating func parseStream(_ node: Node) -> StreamMapping? {
         guard let entries = members(of: node, context: "a stream", allowed: Checker.streamKeys) else { return nil }
+        let get = { (k: String) in entries.first { $0.key == k } }
         var name: String?
         var target: MappingTarget?
         var delivery = Delivery.many
-        var source: SourceSpec?
-        var batchSize: Int?
-        var batchNode: Node?
-        var fieldsNode: Node?
-        for (key, _, value) in entries {
-            switch key {
-            case "name":
-                if let s = string(value, "the stream's 'name'") {
-                    if s.isEmpty || !s.unicodeScalars.allSatisfy(Checker.isNameScalar) {
-                        error("invalid-name", value, "stream name '\(s)' may hold only letters, digits, '-', '_' and '.'")
-                    } else {
-                        name = s
-                    }
-                }
-            case "target":
-                if let s = string(value, "'target'") {
-                    let names = MappingTarget.all.map(\.fileName)
-                    if let t = MappingTarget.all.first(where: { $0.fileName == s }) {
-                        target = t
-                    } else {
-                        error("unknown-target", value, "unknown target '\(s)'; expected one of: \(names.joined(separator: ", "))",
-                              notes: Suggestions.didYouMean(s, in: names))
-                    }
-                }
-            case "delivery":
-                if let s = string(value, "'delivery'") {
-                    if let d = Delivery(rawValue: s) {
-                        delivery = d
-                    } else {
-                        error("invalid-value", value, "'delivery' must be 'many' (batches) or 'single' (one item per request), not '\(s)'")
-                    }
-                }
-            case "source":
-                source = parseSource(value)
-            case "batch_size":
-                batchNode = value
-                batchSize = integer(value, "'batch_size'")
-            case "fields":
-                fieldsNode = value
-            default:
-                break
+        if let n = get("name"), let s = string(n.value, "the stream's 'name'") {
+            if s.isEmpty || !s.unicodeScalars.allSatisfy(Checker.isNameScalar) {
+                error("invalid-name", n.value, "stream name '\(s)' may hold only letters, digits, '-', '_' and '.'")
+            } else {
+                name = s
             }
         }
-        for required in ["name", "target", "source", "fields"] where !entries.contains(where: { $0.key == required }) {
+        if let t = get("target"), let s = string(t.value, "'target'") {
+            let names = MappingTarget.all.map(\.fileName)
+            if let found = MappingTarget.all.first(where: { $0.fileName == s }) {
+                target = found
+            } else {
+                error("unknown-target", t.value, "unknown target '\(s)'; expected one of: \(names.joined(separator: ", "))",
+                      notes: Suggestions.didYouMean(s, in: names))
+            }
+        }
+        if let d = get("delivery"), let s = string(d.value, "'delivery'") {
+            if let value = Delivery(rawValue: s) {
+                delivery = value
+            } else {
+                error("invalid-value", d.value, "'delivery' must be 'many' (batches) or 'single' (one item per request), not '\(s)'")
+            }
+        }
+        for required in ["name", "target"] where get(required) == nil {
             error("missing-key", node, "the stream\(name.map { " '\($0)'" } ?? "") has no '\(required)'")
         }
-        if let size = batchSize, let batchNode {
-            let limit = APILimits.maxMetadataItems
-            if size < 1 || size > limit {
-                error("invalid-batch-size", batchNode, "'batch_size' must be between 1 and \(limit) (the API's item limit), not \(size)")
-                batchSize = nil
-            } else if delivery == .single {
-                warning("ignored-key", batchNode, "'batch_size' has no effect with 'delivery: single'")
+        guard let target else { return nil }
+        let label = name.map { "stream '\($0)'" } ?? "the stream"
+        switch target {
+        case .metadata(let entity):
+            for key in ["conversations", "messages"] {
+                if let misplaced = get(key) {
+                    error("invalid-key", misplaced.keyNode, "'\(key)' belongs to transcripts streams; \(target.fileName) streams have 'source' and 'fields'")
+                }
+            }
+            let main = parseSection(node, entries: entries, schema: entity.itemSchema, context: label,
+                                    sourceKeys: Checker.sourceKeys, maxBatch: APILimits.maxMetadataItems,
+                                    batchIgnored: delivery == .single)
+            guard let name, let main else { return nil }
+            return StreamMapping(name: name, target: target, delivery: delivery, main: main.section, messages: nil, location: location(node))
+        case .transcripts:
+            for key in ["source", "fields", "batch_size", "delivery"] {
+                if let misplaced = get(key) {
+                    error("invalid-key", misplaced.keyNode, "a transcripts stream declares '\(key)' inside 'conversations' and 'messages', not at its top")
+                }
+            }
+            var conversations: ParsedSection?
+            var messages: ParsedSection?
+            if let c = get("conversations") {
+                if let sub = members(of: c.value, context: "'conversations'", allowed: Checker.sectionKeys) {
+                    conversations = parseSection(c.value, entries: sub, schema: Schemas.conversationCreate,
+                                                 context: "'conversations' of \(label)", sourceKeys: Checker.sourceKeys,
+                                                 maxBatch: nil, batchIgnored: false)
+                }
+            } else {
+                error("missing-key", node, "\(label) (transcripts) needs 'conversations': how a row becomes a conversation")
+            }
+            if let m = get("messages") {
+                if let sub = members(of: m.value, context: "'messages'", allowed: Checker.sectionKeys) {
+                    messages = parseSection(m.value, entries: sub, schema: Schemas.message, context: "'messages' of \(label)",
+                                            sourceKeys: Checker.messageSourceKeys, maxBatch: APILimits.maxMessagesPerBatch,
+                                            batchIgnored: false)
+                }
+            } else {
+                error("missing-key", node, "\(label) (transcripts) needs 'messages': how a row becomes a message")
+            }
+            guard let name, let conversations, let messages else { return nil }
+            guard let conversationColumn = messages.extra["conversation"], let orderColumn = messages.extra["order"] else {
+                for key in ["conversation", "order"] where messages.extra[key] == nil {
+                    error("missing-key", messages.sourceNode,
+                          key == "conversation"
+                              ? "the messages' 'source' needs 'conversation': the column holding the key of the message's conversation"
+                              : "the messages' 'source' needs 'order': the column that orders a conversation's messages (e.g. sent_at)")
+                }
+                return nil
+            }
+            let spec = MessagesMapping(section: messages.section, conversationColumn: conversationColumn.value,
+                                       orderColumn: orderColumn.value, conversationLocation: location(conversationColumn.node),
+                                       orderLocation: location(orderColumn.node))
+            return StreamMapping(name: name, target: target, delivery: .many, main: conversations.section, messages: spec,
+                                 location: location(node))
+        }
+    }
+
+    struct ParsedSection {
+        var section: MappingSection
+        /// Source keys beyond the common ones (`conversation`, `order`), with their nodes.
+        var extra: [String: (value: String, node: Node)]
+        var sourceNode: Node
+    }
+
+    /// A `source` + `fields` (+ `batch_size`) block, checked against `schema`.
+    mutating func parseSection(_ node: Node, entries: [(key: String, keyNode: Node, value: Node)], schema: ObjectSchema,
+                               context: String, sourceKeys: [String], maxBatch: Int?, batchIgnored: Bool) -> ParsedSection? {
+        let get = { (k: String) in entries.first { $0.key == k } }
+        var source: SourceSpec?
+        var extra: [String: (value: String, node: Node)] = [:]
+        var batchSize: Int?
+        if let s = get("source") {
+            source = parseSource(s.value, allowed: sourceKeys)
+            if sourceKeys.count > Checker.sourceKeys.count, let sub = s.value.mapping {
+                for (k, v) in sub {
+                    guard let key = k.string, !Checker.sourceKeys.contains(key), sourceKeys.contains(key),
+                          let text = string(v, "'\(key)'") else { continue }
+                    extra[key] = (text, v)
+                }
+            }
+        } else {
+            error("missing-key", node, "\(context) has no 'source'")
+        }
+        if let b = get("batch_size"), let size = integer(b.value, "'batch_size'") {
+            if let maxBatch, size < 1 || size > maxBatch {
+                error("invalid-batch-size", b.value, "'batch_size' must be between 1 and \(maxBatch) (the API's limit), not \(size)")
+            } else if maxBatch == nil {
+                warning("ignored-key", b.keyNode, "'batch_size' has no effect here: each item is its own request")
+            } else if batchIgnored {
+                warning("ignored-key", b.value, "'batch_size' has no effect with 'delivery: single'")
+            } else {
+                batchSize = size
             }
         }
-        guard let target, let fieldsNode else { return nil }
-        let fields = parseFields(fieldsNode, target: target)
-        guard let name, let source, let fields else { return nil }
-        return StreamMapping(name: name, target: target, delivery: delivery, source: source, batchSize: batchSize,
-                             fields: fields, location: location(node))
+        var fields: [FieldMapping]?
+        if let f = get("fields") {
+            fields = parseFields(f.value, schema: schema)
+        } else {
+            error("missing-key", node, "\(context) has no 'fields'")
+        }
+        guard let source, let fields, let sourceNode = get("source")?.value else { return nil }
+        return ParsedSection(section: MappingSection(source: source, batchSize: batchSize, fields: fields, schema: schema,
+                                                     location: location(node)),
+                             extra: extra, sourceNode: sourceNode)
     }
 
     static func isNameScalar(_ s: Unicode.Scalar) -> Bool {
@@ -280,8 +354,8 @@ struct Checker {
             && s.utf8.count <= 63
     }
 
-    mutating func parseSource(_ node: Node) -> SourceSpec? {
-        guard let entries = members(of: node, context: "'source'", allowed: Checker.sourceKeys) else { return nil }
+    mutating func parseSource(_ node: Node, allowed: [String] = Checker.sourceKeys) -> SourceSpec? {
+        guard let entries = members(of: node, context: "'source'", allowed: allowed) else { return nil }
         var relation: SourceSpec.Relation?
         var watermark: (String, Node)?
         var key: (String, Node)?
@@ -346,26 +420,81 @@ struct Checker {
 
     // MARK: Fields
 
-    static let fieldKeys = ["column", "const", "map", "default"]
+    static let fieldKeys = ["column", "const", "map", "default", "if_empty"]
 
-    mutating func parseFields(_ node: Node, target: MappingTarget) -> [FieldMapping]? {
-        let schema: ObjectSchema = switch target {
-        case .metadata(let entity): entity.itemSchema
+    /// What the items of `schema` are called in messages (`conversation-metadata items`, `messages`).
+    static func itemsName(_ schema: ObjectSchema) -> String {
+        for entity in MetadataEntity.allCases where entity.itemSchema.name == schema.name { return "\(entity.fileName)-metadata items" }
+        if schema.name == Schemas.conversationCreate.name { return "conversations" }
+        if schema.name == Schemas.message.name { return "messages" }
+        return "\(schema.name) items"
+    }
+
+    /// The field a dotted name denotes: `customer.externalId` walks into the `customer` object;
+    /// `metadata.channel` names a pair of the `metadata` map.
+    mutating func resolve(_ name: String, in schema: ObjectSchema, keyNode: Node) -> (path: [String], spec: FieldSpec)? {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        var current = schema
+        var path: [String] = []
+        for (i, part) in parts.enumerated() {
+            let isLast = i == parts.count - 1
+            let prefix = path.isEmpty ? "" : path.joined(separator: ".") + "."
+            guard let spec = current.field(named: part) else {
+                let container = path.isEmpty ? Checker.itemsName(schema) : "'\(path.joined(separator: "."))'"
+                let suggestion = Suggestions.closest(to: part, in: current.fieldNames).map { ["did you mean '\(prefix)\($0)'?"] } ?? []
+                error("unknown-field", keyNode, "'\(name)' is not a field of \(container)",
+                      notes: suggestion + ["fields of \(container): \(current.fieldNames.joined(separator: ", "))"])
+                return nil
+            }
+            path.append(part)
+            switch spec.type {
+            case .object(let sub):
+                if isLast {
+                    error("unsupported-field", keyNode, "'\(name)' is an object; map its members instead: \(sub.fieldNames.map { "\(name).\($0)" }.joined(separator: ", "))")
+                    return nil
+                }
+                current = sub
+            case .stringMap:
+                guard i == parts.count - 2, !parts[i + 1].isEmpty else {
+                    error("unsupported-field", keyNode, "'\(part)' holds text pairs; map each as '\(part).NAME'")
+                    return nil
+                }
+                let key = parts[i + 1]
+                return (path + [key], FieldSpec(key, .string(pattern: nil, maxLength: nil, minLength: nil), summary: "a metadata pair"))
+            default:
+                if !isLast {
+                    error("unknown-field", keyNode, "'\(path.joined(separator: "."))' has no members; '\(name)' does not exist")
+                    return nil
+                }
+                return (path, spec)
+            }
         }
+        return nil
+    }
+
+    mutating func parseFields(_ node: Node, schema: ObjectSchema) -> [FieldMapping]? {
         guard let entries = members(of: node, context: "'fields'", allowed: nil) else { return nil }
         var fields: [FieldMapping] = []
         for (name, keyNode, value) in entries {
-            guard let spec = schema.field(named: name) else {
-                error("unknown-field", keyNode, "'\(name)' is not a field of \(target.fileName) items",
-                      notes: Suggestions.didYouMean(name, in: schema.fieldNames)
-                          + ["fields of \(target.fileName) items: \(schema.fieldNames.joined(separator: ", "))"])
-                continue
+            guard let (path, spec) = resolve(name, in: schema, keyNode: keyNode) else { continue }
+            if var field = parseField(value, spec: spec, keyNode: keyNode) {
+                field.path = path
+                fields.append(field)
             }
-            if let field = parseField(value, spec: spec, keyNode: keyNode) { fields.append(field) }
         }
-        for required in schema.requiredFields where !entries.contains(where: { $0.key == required.name }) {
-            error("missing-field", node, "required field '\(required.name)' of \(target.fileName) items is not mapped")
+        let mapped = Set(entries.map(\.key))
+        func checkRequired(_ schema: ObjectSchema, prefix: String, objectMapped: Bool) {
+            for field in schema.fields {
+                let name = prefix + field.name
+                if case .object(let sub) = field.type {
+                    let anyMember = mapped.contains { $0.hasPrefix(name + ".") }
+                    if field.required || anyMember { checkRequired(sub, prefix: name + ".", objectMapped: true) }
+                } else if field.required, objectMapped, !mapped.contains(name) {
+                    error("missing-field", node, "required field '\(name)' of \(Checker.itemsName(schema)) is not mapped")
+                }
+            }
         }
+        checkRequired(schema, prefix: "", objectMapped: true)
         return fields
     }
 
@@ -380,6 +509,8 @@ struct Checker {
         let constant = get("const")
         let map = get("map")
         let fallback = get("default")
+        var ifEmpty = EmptyPolicy.none
+        if let e = get("if_empty") { ifEmpty = parseEmptyPolicy(e.value, spec: spec) ?? .none }
         if (column == nil) == (constant == nil) {
             error(column == nil ? "missing-key" : "conflicting-keys", node,
                   "field '\(spec.name)' needs exactly one of 'column' (a source column) or 'const' (a fixed value)")
@@ -396,7 +527,7 @@ struct Checker {
                 return nil
             }
             checkValue(value, spec: spec, at: constant.value, what: "constant")
-            return FieldMapping(name: spec.name, spec: spec, expression: .constant(value), location: location(keyNode))
+            return FieldMapping(path: [spec.name], spec: spec, expression: .constant(value), ifEmpty: ifEmpty, location: location(keyNode))
         }
         guard let column, let columnName = string(column.value, "'column' of field '\(spec.name)'") else { return nil }
         var expression = ValueExpression.column(columnName, location(column.value))
@@ -431,7 +562,28 @@ struct Checker {
             // A plain column with a default: only NULL is replaced.
             expression = .coalesce([expression, .constant(defaultValue)])
         }
-        return FieldMapping(name: spec.name, spec: spec, expression: expression, location: location(keyNode))
+        return FieldMapping(path: [spec.name], spec: spec, expression: expression, ifEmpty: ifEmpty, location: location(keyNode))
+    }
+
+    /// `if_empty: reject`, `if_empty: skip` or `if_empty: { replace: VALUE }`.
+    mutating func parseEmptyPolicy(_ node: Node, spec: FieldSpec) -> EmptyPolicy? {
+        let help = "'if_empty' must be 'reject', 'skip' or '{ replace: VALUE }'"
+        if case .scalar = node {
+            switch node.string {
+            case "reject": return .reject
+            case "skip": return .skip
+            default:
+                error("invalid-value", node, help)
+                return nil
+            }
+        }
+        guard let entries = members(of: node, context: "'if_empty'", allowed: ["replace"]), let replace = entries.first,
+              let value = scalarValue(replace.value), !value.isNull else {
+            error("invalid-value", node, help)
+            return nil
+        }
+        checkValue(value, spec: spec, at: replace.value, what: "replacement")
+        return .replace(value)
     }
 
     /// Checks a fixed value against the field's contract now, so a bad constant fails before any run.

@@ -30,24 +30,27 @@ public struct MappingRuntimeError: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(location): error: stream '\(stream)': \(message)" }
 }
 
-/// One row's result: the item to send, or why it cannot be sent.
+/// One row's result: the item to send, why it cannot be sent, or why the mapping says to leave it out.
 public enum RowOutcome: Sendable {
     case item(JSONObject)
     case rejected(RowRejection)
+    /// The mapping asked for rows like this one to be skipped (`if_empty: skip`); counted, not sent.
+    case skipped(RowRejection)
 }
 
-/// Applies one stream's mapping to rows of a known column layout.
+/// Applies one section of a stream's mapping to rows of a known column layout.
 ///
 /// Column names are resolved to positions once, so mapping a row is a walk over arrays.
 public struct RowMapper: Sendable {
-    /// The stream this mapper applies.
-    public let stream: StreamMapping
-    private let fields: [(name: String, spec: FieldSpec, expression: Resolved)]
+    /// The stream this mapper belongs to.
+    public let streamName: String
+    private let fields: [(path: [String], spec: FieldSpec, expression: Resolved, ifEmpty: EmptyPolicy)]
     private let keyIndex: Int
     private let watermarkIndex: Int
     private let zone: ZoneConverter?
-    private let mapsEventID: Bool
+    private let addsEventID: Bool
     private let schema: ObjectSchema
+    private let location: SourceLocation
 
     private indirect enum Resolved: Sendable {
         case column(Int)
@@ -56,11 +59,19 @@ public struct RowMapper: Sendable {
         case coalesce([Resolved])
     }
 
-    /// A mapper for rows whose columns are `columns`.
+    /// A mapper for the main section of `stream`, for rows whose columns are `columns`.
     ///
     /// - Throws: `MappingRuntimeError` when a column the mapping names is not in the result.
     public init(stream: StreamMapping, columns: SourceColumns) throws(MappingRuntimeError) {
-        self.stream = stream
+        try self.init(section: stream.main, streamName: stream.name, columns: columns)
+    }
+
+    /// A mapper for `section` of the stream `streamName`, for rows whose columns are `columns`.
+    ///
+    /// - Throws: `MappingRuntimeError` when a column the mapping names is not in the result.
+    public init(section: MappingSection, streamName: String, columns: SourceColumns) throws(MappingRuntimeError) {
+        self.streamName = streamName
+        let stream = (name: streamName, source: section.source)
         func index(_ name: String, _ location: SourceLocation) throws(MappingRuntimeError) -> Int {
             guard let i = columns.index(of: name) else {
                 let hint = Suggestions.closest(to: name, in: columns.names).map { "; did you mean '\($0)'?" } ?? ""
@@ -80,16 +91,29 @@ public struct RowMapper: Sendable {
                 return .coalesce(resolved)
             }
         }
-        var fields: [(String, FieldSpec, Resolved)] = []
-        for field in stream.fields {
-            fields.append((field.name, field.spec, try resolve(field.expression)))
+        var fields: [([String], FieldSpec, Resolved, EmptyPolicy)] = []
+        for field in section.fields {
+            fields.append((field.path, field.spec, try resolve(field.expression), field.ifEmpty))
         }
         self.fields = fields
         self.keyIndex = try index(stream.source.key, stream.source.keyLocation)
         self.watermarkIndex = try index(stream.source.watermark, stream.source.watermarkLocation)
         self.zone = stream.source.timezone.flatMap(ZoneConverter.init(identifier:))
-        self.mapsEventID = stream.fields.contains { $0.name == "eventId" }
-        self.schema = stream.itemSchema
+        self.addsEventID = section.schema.field(named: "eventId") != nil && !section.fields.contains { $0.name == "eventId" }
+        self.schema = section.schema
+        self.location = section.location
+    }
+
+    /// The position of `column` in the rows this mapper reads, for columns the stream names outside
+    /// its fields (a message's conversation and order columns).
+    public static func columnIndex(_ column: String, in columns: SourceColumns, stream: String,
+                                   location: SourceLocation) throws(MappingRuntimeError) -> Int {
+        guard let i = columns.index(of: column) else {
+            let hint = Suggestions.closest(to: column, in: columns.names).map { "; did you mean '\($0)'?" } ?? ""
+            throw MappingRuntimeError(stream: stream, location: location,
+                                      message: "column '\(column)' is not in the source's result (columns: \(columns.names.joined(separator: ", ")))\(hint)")
+        }
+        return i
     }
 
     /// The row's key as text, for rejects and event ids.
@@ -104,16 +128,25 @@ public struct RowMapper: Sendable {
     /// - Throws: `MappingRuntimeError` for a problem of the mapping itself, which every row would share.
     public func map(_ row: SourceRow) throws(MappingRuntimeError) -> RowOutcome {
         var item = JSONObject()
-        if !mapsEventID {
-            let id = EventID.make(stream: stream.name, key: key(of: row), watermark: row.values[watermarkIndex].sqlText ?? "")
+        if addsEventID {
+            let id = EventID.make(stream: streamName, key: key(of: row), watermark: row.values[watermarkIndex].sqlText ?? "")
             item.appendUnchecked("eventId", .string(id))
         }
-        for (name, spec, expression) in fields {
-            let value: SourceValue
+        for (path, spec, expression, ifEmpty) in fields {
+            let name = path.joined(separator: ".")
+            var value: SourceValue
             switch evaluate(expression, row) {
             case .success(let v): value = v
             case .failure(let rejection):
                 return .rejected(RowRejection(code: rejection.code, field: name, message: rejection.message))
+            }
+            if RowMapper.isEmpty(value) {
+                switch ifEmpty {
+                case .none: break
+                case .reject: return .rejected(RowRejection(code: "empty", field: name, message: "the value is empty"))
+                case .skip: return .skipped(RowRejection(code: "empty", field: name, message: "the value is empty; the mapping skips such rows"))
+                case .replace(let replacement): value = replacement
+                }
             }
             switch FieldConverter.convert(value, to: spec, zone: zone) {
             case .success(.null):
@@ -121,10 +154,10 @@ public struct RowMapper: Sendable {
                     return .rejected(RowRejection(code: "missing-required", field: name, message: "required field is null in this row"))
                 }
             case .success(let json):
-                item.appendUnchecked(name, json)
+                RowMapper.insert(json, at: path[...], into: &item)
             case .failure(let problem):
                 if case .localTimestamp = value, zone == nil {
-                    throw MappingRuntimeError(stream: stream.name, location: stream.location,
+                    throw MappingRuntimeError(stream: streamName, location: location,
                                               message: "field '\(name)' reads a 'timestamp without time zone'; state its zone with 'timezone' under 'source'")
                 }
                 return .rejected(RowRejection(code: "conversion", field: name, message: problem.message))
@@ -136,6 +169,28 @@ public struct RowMapper: Sendable {
             return .rejected(RowRejection(code: "contract", field: first.path.isEmpty ? nil : first.path, message: message))
         }
         return .item(item)
+    }
+
+    /// NULL, or text with no characters.
+    static func isEmpty(_ value: SourceValue) -> Bool {
+        switch value {
+        case .null: true
+        case .string(let s): s.isEmpty
+        default: false
+        }
+    }
+
+    /// Sets `value` at `path`, creating the objects on the way (an object appears only once one of its
+    /// members has a value, so an optional object whose members are all NULL is left out).
+    static func insert(_ value: JSONValue, at path: ArraySlice<String>, into object: inout JSONObject) {
+        guard let head = path.first else { return }
+        if path.count == 1 {
+            object[head] = value
+            return
+        }
+        var child = object[head]?.objectValue ?? JSONObject()
+        insert(value, at: path.dropFirst(), into: &child)
+        object[head] = .object(child)
     }
 
     private struct Miss: Error {

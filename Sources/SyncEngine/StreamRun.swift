@@ -7,101 +7,225 @@ import Mapping
 import Postgres
 import SyncCore
 
-/// One stream's part of a run: the extract → map → deliver → checkpoint pipeline.
+/// What one phase of a stream did: rows read and delivered between two checkpoint positions.
+struct PhaseResult: Sendable {
+    var stats = StreamRunStats()
+    var batches = 0
+    var start: SyncPosition?
+    var end: SyncPosition?
+    var bound: String?
+    /// Why the phase stopped early, without secrets or row contents.
+    var failure: String?
+    /// Set when the failure is one every later stream would meet too (credentials refused).
+    var stopsRun = false
+}
+
+/// One section of a stream in a run: the extract → map → deliver → checkpoint pipeline over rows in
+/// watermark order, for metadata items and for conversations.
 ///
 /// Batches are numbered as they are formed and may be answered out of order; they are committed strictly
 /// in order, so the checkpoint only ever covers the longest acknowledged prefix of rows.
-final class StreamRun: @unchecked Sendable {
-    let stream: StreamMapping
-    let configuration: SyncConfiguration
-    let store: CheckpointStore
-    let client: APIClient
-    let runID: Int64
-    let logger: Logger
-    /// Set when the stream failed in a way every later stream would share (credentials refused).
-    private(set) var stoppedRun = false
-
-    init(stream: StreamMapping, configuration: SyncConfiguration, store: CheckpointStore, client: APIClient, runID: Int64, logger: Logger) {
-        self.stream = stream
-        self.configuration = configuration
-        self.store = store
-        self.client = client
-        self.runID = runID
-        var logger = logger
-        logger[metadataKey: "stream"] = "\(stream.name)"
-        self.logger = logger
+struct StreamRun: Sendable {
+    /// How a batch reaches the API.
+    enum Kind: Sendable {
+        /// Metadata items, in one `many-*` request (`batched`) or one `single-*` request each.
+        case metadata(MetadataEntity, batched: Bool)
+        /// Conversations, one create-or-update request each; the API's ids are kept.
+        case conversations
     }
+
+    let stream: String
+    let section: MappingSection
+    /// The checkpoint this phase moves (the stream name, or `stream:conversations`).
+    let checkpoint: String
+    let kind: Kind
+    let context: RunContext
 
     /// A batch formed from consecutive rows: the items to send and the rows refused before sending.
     struct Batch: Sendable {
         var sequence: Int
         var items: [JSONObject] = []
-        var itemSources: [(key: String, watermark: String?)] = []
+        var itemSources: [ItemSource] = []
         var rejects: [RejectRecord] = []
+        var skipped = 0
         var rows = 0
         var end: SyncPosition?
     }
 
-    /// The state of the pipeline while it runs.
-    struct Progress {
-        var stats = StreamRunStats()
-        var batches = 0
-        var position: SyncPosition?
-        var nextToCommit = 0
-        var answered: [Int: (Batch, Result<[ItemResult], DeliveryError>)] = [:]
-        var failure: String?
+    struct ItemSource: Sendable {
+        var key: String
+        var watermark: String?
     }
 
-    func run() async -> StreamOutcome {
-        let clock = ContinuousClock()
-        let started = clock.now
+    typealias Answer = (Batch, Result<[ItemResult], DeliveryError>)
+
+    /// The state of the pipeline while it runs.
+    struct Progress {
+        var result = PhaseResult()
+        var nextToCommit = 0
+        var answered: [Int: Answer] = [:]
+    }
+
+    func run(source: PostgresConnection) async -> PhaseResult {
         var progress = Progress()
-        var start: SyncPosition?
-        var bound: String?
-        var status = StreamOutcome.Status.failed
-        var locked = false
         do {
-            locked = try await store.tryLock(stream: stream.name)
-            if !locked {
-                status = .busy
-                progress.failure = "another run is syncing this stream; try again when it ends"
-            } else {
-                start = try await store.position(of: stream.name)
-                progress.position = start
-                let source = try await PostgresConnection.connect(configuration.source)
-                do {
-                    bound = try await pipeline(source: source, progress: &progress)
-                    await source.close()
-                } catch {
-                    await source.close()
-                    throw error
-                }
-                if progress.failure == nil {
-                    status = progress.stats.itemsRejected > 0 ? .completedWithRejects : .succeeded
-                }
+            progress.result.start = try await context.store.position(of: checkpoint)
+            progress.result.end = progress.result.start
+            try await pipeline(source: source, progress: &progress)
+        } catch {
+            if progress.result.failure == nil { progress.result.failure = RunContext.describe(error) }
+            if let delivery = error as? DeliveryError, delivery.stopsRun { progress.result.stopsRun = true }
+        }
+        return progress.result
+    }
+
+    private func deliver(_ batch: Batch) async -> Result<[ItemResult], DeliveryError> {
+        do throws(DeliveryError) {
+            switch kind {
+            case .metadata(let entity, let batched):
+                return .success(try await context.client.deliverMetadata(batch.items, entity: entity, batched: batched))
+            case .conversations:
+                var results: [ItemResult] = []
+                for item in batch.items { results.append(try await context.client.createConversation(item)) }
+                return .success(results)
             }
         } catch {
-            progress.failure = StreamRun.describe(error)
-            if let delivery = error as? DeliveryError, delivery.stopsRun { stoppedRun = true }
+            return .failure(error)
         }
-        if locked { try? await store.unlock(stream: stream.name) }
-        let runStatus: RunStatus = switch status {
-        case .succeeded: .succeeded
-        case .completedWithRejects: .completedWithRejects
-        case .failed, .busy: .failed
-        }
-        try? await store.recordStream(runID: runID, stream: stream.name, status: runStatus, stats: progress.stats,
-                                      upperBound: bound, start: start, end: progress.position, error: progress.failure)
-        if let failure = progress.failure {
-            logger.error("stream stopped", metadata: ["error": "\(failure)", "status": "\(status.rawValue)"])
-        } else {
-            logger.info("stream finished", metadata: ["rows": "\(progress.stats.rowsRead)", "sent": "\(progress.stats.itemsSent)",
-                                                      "rejected": "\(progress.stats.itemsRejected)"])
-        }
-        return StreamOutcome(stream: stream.name, target: stream.target.fileName, status: status, stats: progress.stats,
-                             batches: progress.batches, start: start, end: progress.position, upperBound: bound,
-                             error: progress.failure, duration: clock.now - started)
     }
+
+    private func pipeline(source: PostgresConnection, progress: inout Progress) async throws {
+        let query = WatermarkQuery(relationSQL: section.source.relationSQL, watermark: section.source.watermark, key: section.source.key)
+        let extractor = WatermarkExtractor(connection: source, query: query, pageSize: context.configuration.pageSize)
+        guard let bound = try await extractor.upperBound() else { return }
+        progress.result.bound = bound
+        let batchSize: Int = switch kind {
+        case .metadata(_, let batched): batched ? (section.batchSize ?? context.configuration.defaultBatchSize) : 1
+        case .conversations: 1
+        }
+        let maxInFlight = max(1, context.configuration.maxInFlightBatches)
+
+        try await withThrowingTaskGroup(of: Answer.self) { group in
+            var inFlight = 0
+            var sequence = 0
+            var mapper: RowMapper?
+            var current = Batch(sequence: 0)
+            var cursor = progress.result.start
+
+            func settle(_ answer: Answer) async throws {
+                inFlight -= 1
+                progress.answered[answer.0.sequence] = answer
+                while let (batch, result) = progress.answered.removeValue(forKey: progress.nextToCommit) {
+                    progress.nextToCommit += 1
+                    guard progress.result.failure == nil else { continue }
+                    switch result {
+                    case .success(let results):
+                        try await commit(batch, results, &progress.result)
+                    case .failure(let error):
+                        progress.result.failure = RunContext.describe(error)
+                        progress.result.stopsRun = error.stopsRun
+                    }
+                }
+            }
+
+            func dispatch(_ batch: Batch) async throws {
+                while inFlight >= maxInFlight, let answer = try await group.next() { try await settle(answer) }
+                guard progress.result.failure == nil else { return }
+                inFlight += 1
+                if batch.items.isEmpty {
+                    try await settle((batch, .success([])))
+                } else {
+                    group.addTask { (batch, await deliver(batch)) }
+                }
+            }
+
+            pages: while progress.result.failure == nil {
+                let page = try await extractor.page(after: cursor, upTo: bound)
+                progress.result.stats.rowsRead += page.rows.count
+                for row in page.rows {
+                    if mapper == nil { mapper = try RowMapper(section: section, streamName: stream, columns: row.columns) }
+                    let m = mapper!
+                    let key = m.key(of: row)
+                    let watermark = m.watermark(of: row).sqlText
+                    switch try m.map(row) {
+                    case .item(let item):
+                        current.items.append(item)
+                        current.itemSources.append(ItemSource(key: key, watermark: watermark))
+                    case .rejected(let rejection):
+                        current.rejects.append(RejectRecord(stream: checkpoint, sourceKey: key, watermark: watermark, eventID: nil,
+                                                            payload: nil, stage: .mapping, field: rejection.field, httpStatus: nil,
+                                                            error: "\(rejection.code): \(rejection.message)"))
+                    case .skipped:
+                        current.skipped += 1
+                    }
+                    current.rows += 1
+                    current.end = SyncPosition(watermark: watermark ?? "", key: key)
+                    if current.items.count >= batchSize || current.rows - current.items.count >= context.configuration.pageSize {
+                        try await dispatch(current)
+                        sequence += 1
+                        current = Batch(sequence: sequence)
+                        if progress.result.failure != nil { break pages }
+                    }
+                }
+                cursor = page.end ?? cursor
+                if page.isLast { break }
+            }
+            if current.rows > 0, progress.result.failure == nil {
+                try await dispatch(current)
+            }
+            while inFlight > 0, let answer = try await group.next() { try await settle(answer) }
+        }
+    }
+
+    /// Records an answered batch: API refusals become rejects, and the checkpoint moves past its last row.
+    private func commit(_ batch: Batch, _ results: [ItemResult], _ result: inout PhaseResult) async throws {
+        var rejects = batch.rejects
+        var created: [(sourceKey: String, externalID: String, asappID: String)] = []
+        var accepted = 0
+        for (i, itemResult) in results.enumerated() {
+            let item = batch.items[i]
+            if itemResult.accepted {
+                accepted += 1
+                if let id = itemResult.returnedID {
+                    created.append((batch.itemSources[i].key, item["externalId"]?.stringValue ?? "", id))
+                }
+                continue
+            }
+            rejects.append(RejectRecord(stream: checkpoint, sourceKey: batch.itemSources[i].key, watermark: batch.itemSources[i].watermark,
+                                        eventID: item["eventId"]?.stringValue, payload: .object(item), stage: .api, field: nil,
+                                        httpStatus: itemResult.status, error: itemResult.error ?? "refused"))
+        }
+        switch kind {
+        case .metadata:
+            try await context.store.commitBatch(stream: checkpoint, runID: context.runID, position: batch.end,
+                                                acknowledgedRows: batch.rows, rejects: rejects)
+        case .conversations:
+            try await context.store.commitConversations(stream: stream, checkpoint: checkpoint, runID: context.runID, position: batch.end,
+                                                        acknowledgedRows: batch.rows, created: created, rejects: rejects)
+        }
+        result.end = batch.end ?? result.end
+        result.stats.itemsSent += accepted
+        result.stats.itemsRejected += rejects.count
+        result.stats.skipped += batch.skipped
+        if !batch.items.isEmpty {
+            result.batches += 1
+            switch kind {
+            case .metadata(_, let batched): result.stats.requests += batched ? 1 : batch.items.count
+            case .conversations: result.stats.requests += batch.items.count
+            }
+        }
+        context.logger.debug("batch committed", metadata: ["stream": "\(stream)", "batch": "\(batch.sequence)", "items": "\(batch.items.count)",
+                                                           "accepted": "\(accepted)", "rejected": "\(rejects.count)"])
+    }
+}
+
+/// What every phase of a run shares.
+struct RunContext: Sendable {
+    let configuration: SyncConfiguration
+    let store: CheckpointStore
+    let client: APIClient
+    let runID: Int64
+    let logger: Logger
 
     /// Errors as one line without secrets: our error types never carry them, and anything else is named by type.
     static func describe(_ error: any Error) -> String {
@@ -113,122 +237,5 @@ final class StreamRun: @unchecked Sendable {
         case let e as CheckpointError: "\(e)"
         default: "\(type(of: error)): \(error)"
         }
-    }
-
-    /// Extracts, maps and delivers everything up to the bound; returns the bound.
-    private func pipeline(source: PostgresConnection, progress: inout Progress) async throws -> String? {
-        let query = WatermarkQuery(relationSQL: stream.source.relationSQL, watermark: stream.source.watermark, key: stream.source.key)
-        let extractor = WatermarkExtractor(connection: source, query: query, pageSize: configuration.pageSize)
-        guard let bound = try await extractor.upperBound() else { return nil }
-        let batchSize = stream.delivery == .single ? 1 : (stream.batchSize ?? configuration.defaultBatchSize)
-        let maxInFlight = max(1, configuration.maxInFlightBatches)
-        let client = self.client
-        let entity: MetadataEntity = switch stream.target {
-        case .metadata(let e): e
-        }
-        let batched = stream.delivery == .many
-
-        try await withThrowingTaskGroup(of: (Batch, Result<[ItemResult], DeliveryError>).self) { group in
-            var inFlight = 0
-            var sequence = 0
-            var mapper: RowMapper?
-            var current = Batch(sequence: 0)
-            var cursor = progress.position
-
-            func settle(_ answer: (Batch, Result<[ItemResult], DeliveryError>)) async throws {
-                inFlight -= 1
-                progress.answered[answer.0.sequence] = answer
-                while let (batch, result) = progress.answered.removeValue(forKey: progress.nextToCommit) {
-                    progress.nextToCommit += 1
-                    switch result {
-                    case .success(let results):
-                        if progress.failure == nil { try await commit(batch, results, &progress) }
-                    case .failure(let error):
-                        if progress.failure == nil {
-                            progress.failure = StreamRun.describe(error)
-                            if error.stopsRun { stoppedRun = true }
-                        }
-                    }
-                }
-            }
-
-            func dispatch(_ batch: Batch) async throws {
-                while inFlight >= maxInFlight, let answer = try await group.next() { try await settle(answer) }
-                guard progress.failure == nil else { return }
-                inFlight += 1
-                if batch.items.isEmpty {
-                    try await settle((batch, .success([])))
-                    return
-                }
-                group.addTask {
-                    do throws(DeliveryError) {
-                        return (batch, .success(try await client.deliverMetadata(batch.items, entity: entity, batched: batched)))
-                    } catch {
-                        return (batch, .failure(error))
-                    }
-                }
-            }
-
-            pages: while progress.failure == nil {
-                let page = try await extractor.page(after: cursor, upTo: bound)
-                progress.stats.rowsRead += page.rows.count
-                for row in page.rows {
-                    if mapper == nil { mapper = try RowMapper(stream: stream, columns: row.columns) }
-                    let m = mapper!
-                    let key = m.key(of: row)
-                    let watermark = m.watermark(of: row).sqlText
-                    switch try m.map(row) {
-                    case .item(let item):
-                        current.items.append(item)
-                        current.itemSources.append((key, watermark))
-                    case .rejected(let rejection):
-                        current.rejects.append(RejectRecord(stream: stream.name, sourceKey: key, watermark: watermark, eventID: nil,
-                                                            payload: nil, stage: .mapping, field: rejection.field, httpStatus: nil,
-                                                            error: "\(rejection.code): \(rejection.message)"))
-                    }
-                    current.rows += 1
-                    current.end = SyncPosition(watermark: watermark ?? "", key: key)
-                    if current.items.count >= batchSize || current.rejects.count >= batchSize {
-                        try await dispatch(current)
-                        sequence += 1
-                        current = Batch(sequence: sequence)
-                        if progress.failure != nil { break pages }
-                    }
-                }
-                cursor = page.end ?? cursor
-                if page.isLast { break }
-            }
-            if current.rows > 0, progress.failure == nil {
-                try await dispatch(current)
-            }
-            while inFlight > 0, let answer = try await group.next() { try await settle(answer) }
-        }
-        return bound
-    }
-
-    /// Records an answered batch: API refusals become rejects, and the checkpoint moves past its last row.
-    private func commit(_ batch: Batch, _ results: [ItemResult], _ progress: inout Progress) async throws {
-        var rejects = batch.rejects
-        var accepted = 0
-        for (i, result) in results.enumerated() {
-            if result.accepted {
-                accepted += 1
-                continue
-            }
-            let item = batch.items[i]
-            rejects.append(RejectRecord(stream: stream.name, sourceKey: batch.itemSources[i].key, watermark: batch.itemSources[i].watermark,
-                                        eventID: item["eventId"]?.stringValue, payload: .object(item), stage: .api, field: nil,
-                                        httpStatus: result.status, error: result.error ?? "refused"))
-        }
-        try await store.commitBatch(stream: stream.name, runID: runID, position: batch.end, acknowledgedRows: batch.rows, rejects: rejects)
-        progress.position = batch.end ?? progress.position
-        progress.stats.itemsSent += accepted
-        progress.stats.itemsRejected += rejects.count
-        if !batch.items.isEmpty {
-            progress.batches += 1
-            progress.stats.requests += 1
-        }
-        logger.debug("batch committed", metadata: ["batch": "\(batch.sequence)", "items": "\(batch.items.count)",
-                                                   "accepted": "\(accepted)", "rejected": "\(rejects.count)"])
     }
 }

@@ -15,20 +15,41 @@ public struct StreamOutcome: Sendable {
         case busy
     }
 
+    /// One checkpointed part of a stream: the stream itself for metadata; its conversations and its
+    /// messages for transcripts.
+    public struct Phase: Sendable {
+        /// The checkpoint's name (`stream`, `stream:conversations`, `stream:messages`).
+        public var name: String
+        public var stats: StreamRunStats
+        /// Requests answered by the API.
+        public var batches: Int
+        /// The position before and after the run.
+        public var start: SyncPosition?
+        public var end: SyncPosition?
+        /// The highest watermark this run would read to.
+        public var upperBound: String?
+    }
+
     public var stream: String
     public var target: String
     public var status: Status
-    public var stats: StreamRunStats
-    /// Requests answered by the API.
-    public var batches: Int
-    /// The position before and after the run.
-    public var start: SyncPosition?
-    public var end: SyncPosition?
-    /// The highest watermark this run would read to.
-    public var upperBound: String?
+    public var phases: [Phase] = []
     /// Why the stream failed, without secrets or row contents.
     public var error: String?
-    public var duration: Duration
+    public var duration: Duration = .zero
+
+    /// The phase called `name`.
+    public func phase(_ name: String) -> Phase? { phases.first { $0.name == name } }
+
+    /// The sum over the stream's phases.
+    public var totals: StreamRunStats {
+        var total = StreamRunStats()
+        for p in phases { total += p.stats }
+        return total
+    }
+
+    /// Requests answered by the API, over all phases.
+    public var batches: Int { phases.reduce(0) { $0 + $1.batches } }
 }
 
 /// What a run did, stream by stream.
@@ -41,7 +62,7 @@ public struct SyncReport: Sendable {
     /// The sum over all streams.
     public var totals: StreamRunStats {
         var total = StreamRunStats()
-        for s in streams { total += s.stats }
+        for s in streams { total += s.totals }
         return total
     }
 }

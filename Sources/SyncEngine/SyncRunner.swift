@@ -28,36 +28,44 @@ public struct SyncRunner: Sendable {
         let clock = ContinuousClock()
         let started = clock.now
         let stateConnection = try await PostgresConnection.connect(configuration.state ?? configuration.source)
-        defer { Task { [stateConnection] in await stateConnection.close() } }
+        do {
+            let report = try await run(selected, stateConnection: stateConnection)
+            await stateConnection.close()
+            return SyncReport(runID: report.runID, status: report.status, streams: report.streams, duration: clock.now - started)
+        } catch {
+            await stateConnection.close()
+            throw error
+        }
+    }
+
+    private func run(_ selected: [StreamMapping], stateConnection: PostgresConnection) async throws -> SyncReport {
         let store = try await CheckpointStore.open(connection: stateConnection, schemaName: configuration.stateSchema)
         let runID = try await store.startRun(kind: "sync", streams: selected.map(\.name))
         logger.info("sync run started", metadata: ["run": "\(runID)", "streams": "\(selected.count)"])
 
         var outcomes: [StreamOutcome] = []
-        var fatal: String?
         do {
             try await APIClient.withClient(configuration.loader, logger: logger) { client in
+                let context = RunContext(configuration: configuration, store: store, client: client, runID: runID, logger: logger)
+                var fatal: String?
                 for stream in selected {
                     if let fatal {
                         outcomes.append(StreamOutcome(stream: stream.name, target: stream.target.fileName, status: .failed,
-                                                      stats: StreamRunStats(), batches: 0, start: nil, end: nil, upperBound: nil,
-                                                      error: "not run: \(fatal)", duration: .zero))
+                                                      error: "not run: \(fatal)"))
                         continue
                     }
-                    let runner = StreamRun(stream: stream, configuration: configuration, store: store, client: client,
-                                           runID: runID, logger: logger)
-                    let outcome = await runner.run()
+                    let (outcome, stopsRun) = await runStream(stream, context: context)
                     outcomes.append(outcome)
-                    if outcome.status == .failed, runner.stoppedRun { fatal = outcome.error }
+                    if stopsRun { fatal = outcome.error }
                 }
             }
         } catch {
-            try? await store.finishRun(id: runID, status: .failed, stats: StreamRunStats(), error: "\(error)")
+            try? await store.finishRun(id: runID, status: .failed, stats: StreamRunStats(), error: RunContext.describe(error))
             throw error
         }
 
         var totals = StreamRunStats()
-        for o in outcomes { totals += o.stats }
+        for o in outcomes { totals += o.totals }
         let status: RunStatus =
             outcomes.contains { $0.status == .failed || $0.status == .busy } ? .failed
             : totals.itemsRejected > 0 ? .completedWithRejects : .succeeded
@@ -66,7 +74,68 @@ public struct SyncRunner: Sendable {
         logger.info("sync run finished", metadata: ["run": "\(runID)", "status": "\(status.rawValue)",
                                                     "rows": "\(totals.rowsRead)", "sent": "\(totals.itemsSent)",
                                                     "rejected": "\(totals.itemsRejected)"])
-        return SyncReport(runID: runID, status: status, streams: outcomes, duration: clock.now - started)
+        return SyncReport(runID: runID, status: status, streams: outcomes, duration: .zero)
+    }
+
+    /// Runs one stream under its lock; returns its outcome and whether the whole run must stop.
+    private func runStream(_ stream: StreamMapping, context: RunContext) async -> (StreamOutcome, Bool) {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var outcome = StreamOutcome(stream: stream.name, target: stream.target.fileName, status: .failed)
+        var stopsRun = false
+        let store = context.store
+        var locked = false
+        do {
+            locked = try await store.tryLock(stream: stream.name)
+            guard locked else {
+                outcome.status = .busy
+                outcome.error = "another run is syncing this stream; try again when it ends"
+                outcome.duration = clock.now - started
+                return (outcome, false)
+            }
+            let source = try await PostgresConnection.connect(configuration.source)
+            var phases: [(String, PhaseResult)] = []
+            switch stream.target {
+            case .metadata(let entity):
+                let run = StreamRun(stream: stream.name, section: stream.main, checkpoint: stream.name,
+                                    kind: .metadata(entity, batched: stream.delivery == .many), context: context)
+                phases.append((stream.name, await run.run(source: source)))
+            case .transcripts:
+                let conversations = "\(stream.name):conversations"
+                let run = StreamRun(stream: stream.name, section: stream.main, checkpoint: conversations, kind: .conversations, context: context)
+                let first = await run.run(source: source)
+                phases.append((conversations, first))
+                if first.failure == nil, let messages = stream.messages {
+                    let checkpoint = "\(stream.name):messages"
+                    let messageRun = MessageRun(stream: stream.name, messages: messages, checkpoint: checkpoint,
+                                                conversationStream: stream.name, context: context)
+                    phases.append((checkpoint, await messageRun.run(source: source)))
+                }
+            }
+            await source.close()
+            for (checkpoint, phase) in phases {
+                outcome.phases.append(StreamOutcome.Phase(name: checkpoint, stats: phase.stats, batches: phase.batches,
+                                                          start: phase.start, end: phase.end, upperBound: phase.bound))
+                if outcome.error == nil, let failure = phase.failure { outcome.error = failure }
+                stopsRun = stopsRun || phase.stopsRun
+                try? await store.recordStream(runID: context.runID, stream: checkpoint,
+                                              status: phase.failure != nil ? .failed : phase.stats.itemsRejected > 0 ? .completedWithRejects : .succeeded,
+                                              stats: phase.stats, upperBound: phase.bound, start: phase.start, end: phase.end, error: phase.failure)
+            }
+            outcome.status = outcome.error != nil ? .failed : outcome.totals.itemsRejected > 0 ? .completedWithRejects : .succeeded
+        } catch {
+            outcome.error = RunContext.describe(error)
+        }
+        if locked { try? await store.unlock(stream: stream.name) }
+        outcome.duration = clock.now - started
+        if let error = outcome.error {
+            logger.error("stream stopped", metadata: ["stream": "\(stream.name)", "error": "\(error)", "status": "\(outcome.status.rawValue)"])
+        } else {
+            let t = outcome.totals
+            logger.info("stream finished", metadata: ["stream": "\(stream.name)", "rows": "\(t.rowsRead)", "sent": "\(t.itemsSent)",
+                                                      "rejected": "\(t.itemsRejected)"])
+        }
+        return (outcome, stopsRun)
     }
 
     /// The streams called `names`, in file order; all of them when `names` is empty.

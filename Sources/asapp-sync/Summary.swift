@@ -7,30 +7,40 @@ import SyncEngine
 enum Summary {
     static func render(_ report: SyncReport) -> String {
         var lines: [String] = []
-        let header = ["stream", "target", "status", "rows", "sent", "rejected", "requests", "time"]
+        let header = ["stream", "items", "status", "rows", "sent", "rejected", "skipped", "requests", "time"]
         var rows: [[String]] = []
         for s in report.streams {
-            rows.append([s.stream, s.target, s.status.rawValue, "\(s.stats.rowsRead)", "\(s.stats.itemsSent)",
-                         "\(s.stats.itemsRejected)", "\(s.stats.requests)", seconds(s.duration)])
+            if s.phases.isEmpty {
+                rows.append([s.stream, s.target, s.status.rawValue, "0", "0", "0", "0", "0", seconds(s.duration)])
+            }
+            for (i, p) in s.phases.enumerated() {
+                // A transcripts stream has two parts: the conversations created or updated, and the messages.
+                let items = p.name.hasSuffix(":conversations") ? "conversations" : p.name.hasSuffix(":messages") ? "messages" : s.target
+                rows.append([i == 0 ? s.stream : "", items, i == 0 ? s.status.rawValue : "", "\(p.stats.rowsRead)", "\(p.stats.itemsSent)",
+                             "\(p.stats.itemsRejected)", "\(p.stats.skipped)", "\(p.stats.requests)", i == 0 ? seconds(s.duration) : ""])
+            }
         }
         let t = report.totals
         rows.append(["total", "", report.status.rawValue.replacingOccurrences(of: "_", with: " "), "\(t.rowsRead)", "\(t.itemsSent)",
-                     "\(t.itemsRejected)", "\(t.requests)", seconds(report.duration)])
+                     "\(t.itemsRejected)", "\(t.skipped)", "\(t.requests)", seconds(report.duration)])
         let widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { i, c in i >= 3 ? String(repeating: " ", count: widths[i] - c.count) + c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
                 .joined(separator: "  ")
         }
+        let rule = String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1))
         lines.append("sync run \(report.runID)")
         lines.append(line(header))
-        lines.append(String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1)))
+        lines.append(rule)
         for (i, r) in rows.enumerated() {
-            if i == rows.count - 1 { lines.append(String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1))) }
+            if i == rows.count - 1 { lines.append(rule) }
             lines.append(line(r))
         }
         for s in report.streams {
             if let error = s.error { lines.append("\(s.stream): \(error)") }
-            if let end = s.end, end != s.start { lines.append("\(s.stream): checkpoint now at watermark \(end.watermark), key \(end.key)") }
+            for p in s.phases {
+                if let end = p.end, end != p.start { lines.append("\(p.name): checkpoint now at watermark \(end.watermark), key \(end.key)") }
+            }
         }
         if t.itemsRejected > 0 {
             lines.append("rejected rows are recorded with their reasons in the rejects table")
