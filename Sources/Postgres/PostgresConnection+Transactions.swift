@@ -4,10 +4,10 @@ extension PostgresConnection {
     /// Transactions do not nest: calling this inside an open transaction throws `.invalidState`. If
     /// `body` swallowed a statement error, the transaction is already aborted and `COMMIT` would quietly
     /// roll it back, so that case is rolled back and reported as an error instead.
-    public func withTransaction<T>(
+    public func withTransaction<T: Sendable>(
         isolation: PostgresIsolationLevel? = nil,
         readOnly: Bool = false,
-        _ body: (isolated PostgresConnection) throws -> T
+        _ body: @Sendable (isolated PostgresConnection) throws -> T
     ) throws -> T {
         if isInTransaction {
             throw PostgresError(code: .invalidState, message: "a transaction is already open on this connection")

@@ -140,6 +140,12 @@ public actor PostgresConnection {
         }
     }
 
+    /// Runs `body` on the connection in one hop, so a sequence of statements needs no `await` between
+    /// them (and no other caller's statement can slip in between).
+    public func run<T: Sendable>(_ body: @Sendable (isolated PostgresConnection) throws -> T) rethrows -> T {
+        try body(self)
+    }
+
     // MARK: - Statements
 
     /// Runs `sql` with the simple query protocol; it may hold several statements separated by `;`
