@@ -68,7 +68,9 @@ public actor PostgresConnection {
                 code: .connectionFailed,
                 message: Self.scrub(Self.libpqMessage(pointer), secretsOf: pointer)
             )
-            error.credentialsRejected = PQconnectionNeedsPassword(pointer) == 1
+            // libpq gives no SQLSTATE for a failed login; these two facts are what it does tell.
+            error.credentialsRejected =
+                PQconnectionNeedsPassword(pointer) == 1 || PQconnectionUsedPassword(pointer) == 1
             throw error
         }
         self.handle = handle

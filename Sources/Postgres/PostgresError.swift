@@ -65,7 +65,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     /// For decoding errors: the Swift type the caller asked for.
     public var expectedType: String?
     /// libpq reports a failed login only as text, so the connect path records what it knows as a fact:
-    /// a password was demanded or sent and the connection still failed.
+    /// the server demanded a password and none was available, or one was sent and the login still failed.
     var credentialsRejected = false
 
     /// An error with `code` and optional context; fields not given stay `nil`.
@@ -138,7 +138,8 @@ extension PostgresError {
     /// Whether a lock wait gave up (55P03, `lock_timeout` or `NOWAIT`).
     public var isLockTimeout: Bool { sqlState == "55P03" }
 
-    /// Whether the server rejected the login (class 28: wrong password, unknown role, no `pg_hba.conf` entry).
+    /// Whether the server rejected the login: SQLSTATE class 28 (wrong password, unknown role, no
+    /// `pg_hba.conf` entry), or a connection that failed after the server asked for a password.
     public var isAuthenticationFailure: Bool { credentialsRejected || sqlStateClass == "28" }
 
     /// Whether running the same work again, on a new connection if needed, may succeed.

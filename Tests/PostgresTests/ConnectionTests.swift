@@ -97,6 +97,7 @@ struct ConnectionTests {
         }
         #expect(error?.code == .connectionFailed)
         #expect(error?.isRetryable == true)
+        #expect(error?.isAuthenticationFailure == false)
         #expect(error?.description.contains(secret) == false)
         #expect(error?.debugDescription.contains(secret) == false)
         #expect("\(configuration)".contains(secret) == false)
@@ -123,6 +124,8 @@ struct ConnectionTests {
                     connectionString: "postgresql://\(role):\(wrong)@127.0.0.1:\(port)/\(address.database)"))
             }
             #expect(error?.code == .connectionFailed)
+            #expect(error?.isAuthenticationFailure == true)
+            #expect(error?.isRetryable == false)
             #expect(error?.description.contains("password authentication failed") == true)
             #expect(error?.description.contains(wrong) == false)
             #expect(error?.debugDescription.contains(wrong) == false)
