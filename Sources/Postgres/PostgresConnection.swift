@@ -16,6 +16,7 @@ public actor PostgresConnection {
     /// `connectionString`.
     public nonisolated let configuration: PostgresConfiguration
 
+    /// The connection's own thread, where every isolated method runs.
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
         executor.asUnownedSerialExecutor()
     }

@@ -41,6 +41,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         /// libpq returned something the wrapper did not ask for (e.g. a COPY result from `query`).
         public static let unexpectedResult = Code(.unexpectedResult)
 
+        /// The code's name, e.g. `queryFailed`.
         public var description: String { base.rawValue }
     }
 
@@ -87,6 +88,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         self.query = query
     }
 
+    /// Code, SQLSTATE, the server's primary message and hint; never the query, detail or secrets.
     public var description: String {
         var out = "PostgresError(\(code)"
         if let sqlState { out += ", SQLSTATE \(sqlState)" }
@@ -103,6 +105,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         return out
     }
 
+    /// `description` plus the detail, position and query text, for debugging.
     public var debugDescription: String {
         var out = description
         if let detail { out += "\ndetail: \(detail)" }
