@@ -89,9 +89,14 @@ public struct PostgresBind: Sendable, Hashable {
 extension PostgresBind: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByFloatLiteral, ExpressibleByNilLiteral
 {
+    /// A text literal, typed by the server from context.
     public init(stringLiteral value: String) { self.init(value) }
+    /// An integer literal, as `bigint`.
     public init(integerLiteral value: Int) { self.init(value) }
+    /// `true` or `false`, as `boolean`.
     public init(booleanLiteral value: Bool) { self.init(value) }
+    /// A floating-point literal, as `double precision`.
     public init(floatLiteral value: Double) { self.init(value) }
+    /// `nil`: SQL NULL of an inferred type.
     public init(nilLiteral: ()) { self.init(text: nil) }
 }

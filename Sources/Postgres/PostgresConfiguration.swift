@@ -27,9 +27,11 @@ public struct PostgresConfiguration: Sendable, Hashable {
 }
 
 extension PostgresConfiguration: CustomStringConvertible, CustomDebugStringConvertible {
+    /// The configuration with its password masked; safe to log.
     public var description: String {
         "PostgresConfiguration(\(redactedConnectionString.isEmpty ? "<libpq defaults>" : redactedConnectionString))"
     }
 
+    /// Same as `description`: the password stays masked even in debug output.
     public var debugDescription: String { description }
 }

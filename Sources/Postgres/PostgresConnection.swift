@@ -16,6 +16,7 @@ public actor PostgresConnection {
     /// `connectionString`.
     public nonisolated let configuration: PostgresConfiguration
 
+    /// The connection's own thread, where every isolated method runs.
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
         executor.asUnownedSerialExecutor()
     }
@@ -68,7 +69,9 @@ public actor PostgresConnection {
                 code: .connectionFailed,
                 message: Self.scrub(Self.libpqMessage(pointer), secretsOf: pointer)
             )
-            error.credentialsRejected = PQconnectionNeedsPassword(pointer) == 1
+            // libpq gives no SQLSTATE for a failed login; these two facts are what it does tell.
+            error.credentialsRejected =
+                PQconnectionNeedsPassword(pointer) == 1 || PQconnectionUsedPassword(pointer) == 1
             throw error
         }
         self.handle = handle
@@ -138,6 +141,12 @@ public actor PostgresConnection {
             thread.name = "postgres-cancel"
             thread.start()
         }
+    }
+
+    /// Runs `body` on the connection in one hop, so a sequence of statements needs no `await` between
+    /// them (and no other caller's statement can slip in between).
+    public func run<T: Sendable>(_ body: @Sendable (isolated PostgresConnection) throws -> T) rethrows -> T {
+        try body(self)
     }
 
     // MARK: - Statements

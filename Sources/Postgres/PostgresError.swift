@@ -41,6 +41,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         /// libpq returned something the wrapper did not ask for (e.g. a COPY result from `query`).
         public static let unexpectedResult = Code(.unexpectedResult)
 
+        /// The code's name, e.g. `queryFailed`.
         public var description: String { base.rawValue }
     }
 
@@ -65,7 +66,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     /// For decoding errors: the Swift type the caller asked for.
     public var expectedType: String?
     /// libpq reports a failed login only as text, so the connect path records what it knows as a fact:
-    /// a password was demanded or sent and the connection still failed.
+    /// the server demanded a password and none was available, or one was sent and the login still failed.
     var credentialsRejected = false
 
     /// An error with `code` and optional context; fields not given stay `nil`.
@@ -87,6 +88,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         self.query = query
     }
 
+    /// Code, SQLSTATE, the server's primary message and hint; never the query, detail or secrets.
     public var description: String {
         var out = "PostgresError(\(code)"
         if let sqlState { out += ", SQLSTATE \(sqlState)" }
@@ -103,6 +105,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         return out
     }
 
+    /// `description` plus the detail, position and query text, for debugging.
     public var debugDescription: String {
         var out = description
         if let detail { out += "\ndetail: \(detail)" }
@@ -138,7 +141,8 @@ extension PostgresError {
     /// Whether a lock wait gave up (55P03, `lock_timeout` or `NOWAIT`).
     public var isLockTimeout: Bool { sqlState == "55P03" }
 
-    /// Whether the server rejected the login (class 28: wrong password, unknown role, no `pg_hba.conf` entry).
+    /// Whether the server rejected the login: SQLSTATE class 28 (wrong password, unknown role, no
+    /// `pg_hba.conf` entry), or a connection that failed after the server asked for a password.
     public var isAuthenticationFailure: Bool { credentialsRejected || sqlStateClass == "28" }
 
     /// Whether running the same work again, on a new connection if needed, may succeed.

@@ -12,7 +12,9 @@ public struct PostgresResult: Sendable, RandomAccessCollection {
     /// The result's columns; empty for statements that return no rows.
     public var columns: [PostgresColumn] { storage.columnSet.columns }
 
+    /// The first row's index, 0.
     public var startIndex: Int { 0 }
+    /// One past the last row's index.
     public var endIndex: Int { storage.rowCount }
 
     /// The row at `index`.

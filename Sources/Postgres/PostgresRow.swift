@@ -13,7 +13,9 @@ public struct PostgresRow: Sendable, RandomAccessCollection {
     /// The result's columns.
     public var columns: [PostgresColumn] { storage.columnSet.columns }
 
+    /// The first column's index, 0.
     public var startIndex: Int { 0 }
+    /// One past the last column's index.
     public var endIndex: Int { storage.columnSet.columns.count }
 
     /// The cell at `index` (0-based).

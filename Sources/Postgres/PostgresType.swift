@@ -11,52 +11,98 @@ public struct PostgresType: Sendable, Hashable, RawRepresentable, CustomStringCo
 
     /// OID 0: no type given; the server infers a parameter's type from context.
     public static let unspecified = PostgresType(0)
+    /// `boolean`.
     public static let bool = PostgresType(16)
+    /// `bytea`.
     public static let bytea = PostgresType(17)
+    /// `"char"`.
     public static let char = PostgresType(18)
+    /// `name`.
     public static let name = PostgresType(19)
+    /// `bigint`.
     public static let int8 = PostgresType(20)
+    /// `smallint`.
     public static let int2 = PostgresType(21)
+    /// `integer`.
     public static let int4 = PostgresType(23)
+    /// `text`.
     public static let text = PostgresType(25)
+    /// `oid`.
     public static let oid = PostgresType(26)
+    /// `json`.
     public static let json = PostgresType(114)
+    /// `xml`.
     public static let xml = PostgresType(142)
+    /// `real`.
     public static let float4 = PostgresType(700)
+    /// `double precision`.
     public static let float8 = PostgresType(701)
+    /// `unknown`.
     public static let unknown = PostgresType(705)
+    /// `money`.
     public static let money = PostgresType(790)
+    /// `character(n)`.
     public static let bpchar = PostgresType(1042)
+    /// `character varying(n)`.
     public static let varchar = PostgresType(1043)
+    /// `date`.
     public static let date = PostgresType(1082)
+    /// `time`.
     public static let time = PostgresType(1083)
+    /// `timestamp without time zone`.
     public static let timestamp = PostgresType(1114)
+    /// `timestamp with time zone`.
     public static let timestamptz = PostgresType(1184)
+    /// `interval`.
     public static let interval = PostgresType(1186)
+    /// `time with time zone`.
     public static let timetz = PostgresType(1266)
+    /// `numeric`.
     public static let numeric = PostgresType(1700)
+    /// `uuid`.
     public static let uuid = PostgresType(2950)
+    /// `jsonb`.
     public static let jsonb = PostgresType(3802)
 
+    /// `boolean[]`.
     public static let boolArray = PostgresType(1000)
+    /// `bytea[]`.
     public static let byteaArray = PostgresType(1001)
+    /// `"char"[]`.
     public static let charArray = PostgresType(1002)
+    /// `name[]`.
     public static let nameArray = PostgresType(1003)
+    /// `smallint[]`.
     public static let int2Array = PostgresType(1005)
+    /// `integer[]`.
     public static let int4Array = PostgresType(1007)
+    /// `text[]`.
     public static let textArray = PostgresType(1009)
+    /// `character(n)[]`.
     public static let bpcharArray = PostgresType(1014)
+    /// `character varying(n)[]`.
     public static let varcharArray = PostgresType(1015)
+    /// `bigint[]`.
     public static let int8Array = PostgresType(1016)
+    /// `real[]`.
     public static let float4Array = PostgresType(1021)
+    /// `double precision[]`.
     public static let float8Array = PostgresType(1022)
+    /// `oid[]`.
     public static let oidArray = PostgresType(1028)
+    /// `timestamp without time zone[]`.
     public static let timestampArray = PostgresType(1115)
+    /// `date[]`.
     public static let dateArray = PostgresType(1182)
+    /// `timestamp with time zone[]`.
     public static let timestamptzArray = PostgresType(1185)
+    /// `numeric[]`.
     public static let numericArray = PostgresType(1231)
+    /// `uuid[]`.
     public static let uuidArray = PostgresType(2951)
+    /// `json[]`.
     public static let jsonArray = PostgresType(199)
+    /// `jsonb[]`.
     public static let jsonbArray = PostgresType(3807)
 
     /// The SQL name of a built-in type (`int8`, `timestamptz`, `text[]`), or `nil` for types this table

@@ -44,13 +44,17 @@ public func withTestDatabase<T>(_ body: (String) async throws -> T) async throws
 }
 
 /// Runs `body` with an open connection to a fresh database (see `withTestDatabase`), closing it after.
+public func withTestConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    try await withTestConnection(statementTimeout: nil, body)
+}
+
+/// Runs `body` with an open connection to a fresh database whose sessions use `statementTimeout`.
 public func withTestConnection<T>(
-    configure: (inout PostgresConfiguration) -> Void = { _ in },
+    statementTimeout: Duration?,
     _ body: (PostgresConnection) async throws -> T
 ) async throws -> T {
     try await withTestDatabase { url in
-        var configuration = PostgresConfiguration(connectionString: url)
-        configure(&configuration)
+        let configuration = PostgresConfiguration(connectionString: url, statementTimeout: statementTimeout)
         let connection = try await PostgresConnection.connect(configuration)
         do {
             let result = try await body(connection)
