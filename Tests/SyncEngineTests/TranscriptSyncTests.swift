@@ -1,0 +1,236 @@
+import Foundation
+import Loader
+import Logging
+import Mapping
+import Postgres
+import SandboxServer
+import SyncCore
+import SyncEngine
+import Testing
+
+/// Conversations and messages in a real database, delivered to the sandbox's Conversations API.
+struct TranscriptHarness {
+    let base: SyncHarness
+
+    static let mappingText = """
+        version: 1
+        streams:
+          - name: transcripts
+            target: transcripts
+            conversations:
+              source: { table: public.tconv, watermark: updated_at, key: id }
+              fields:
+                externalId: { column: external_id }
+                timestamp: { column: started_at }
+                customer.externalId: { column: customer_id }
+                customer.name: { column: customer_name }
+                agent.externalId: { column: agent_id }
+                agent.name: { column: agent_name }
+                metadata.channel: { column: channel }
+            messages:
+              source: { table: public.tmsg, watermark: created_at, key: id, conversation: conversation_id, order: sent_at }
+              fields:
+                text: { column: body }
+                sender.role:
+                  column: role
+                  map: { AGENT: agent, CUSTOMER: customer, BOT: system }
+                sender.externalId: { column: sender_id }
+                timestamp: { column: sent_at }
+        """
+
+    static func with(_ body: (TranscriptHarness) async throws -> Void) async throws {
+        try await SyncHarness.with { base in
+            try await base.connection.execute("""
+                CREATE TABLE public.tconv (
+                    id            bigint PRIMARY KEY,
+                    external_id   text NOT NULL,
+                    customer_id   text NOT NULL,
+                    customer_name text,
+                    agent_id      text,
+                    agent_name    text,
+                    channel       text,
+                    started_at    timestamptz NOT NULL,
+                    updated_at    timestamptz NOT NULL
+                );
+                CREATE TABLE public.tmsg (
+                    id              bigint PRIMARY KEY,
+                    conversation_id bigint,
+                    role            text,
+                    sender_id       text,
+                    body            text,
+                    sent_at         timestamptz,
+                    created_at      timestamptz NOT NULL
+                );
+                """)
+            try await body(TranscriptHarness(base: base))
+        }
+    }
+
+    func conversation(_ id: Int, at: String = "2024-05-01T08:00:00Z", agent: Bool = true) async throws {
+        _ = try await base.connection.query("""
+            INSERT INTO public.tconv VALUES ($1, $2, $3, 'Ana Pérez', $4, $5, 'web', '2024-05-01T07:59:00.25Z', $6::timestamptz)
+            """, [PostgresBind(id), PostgresBind("conv-\(id)"), PostgresBind("cust-\(id)"),
+                  PostgresBind(agent ? "agent-\(id)" : nil), PostgresBind(agent ? "Bo" : nil), PostgresBind(at)])
+    }
+
+    /// Inserts messages `ids` into `conversation`; message `i` is sent at second `sentSecond(i)` and
+    /// written (created) at `createdAt`.
+    func messages(_ ids: some Sequence<Int>, conversation: Int, createdAt: String = "2024-05-01T09:00:00Z",
+                  body: (Int) -> String? = { "m-\($0)" }, sentSecond: (Int) -> Int = { $0 }) async throws {
+        for id in ids {
+            _ = try await base.connection.query("""
+                INSERT INTO public.tmsg VALUES ($1, $2, $3, $4, $5, '2024-05-01T08:00:00Z'::timestamptz + make_interval(secs => $6), $7::timestamptz)
+                """, [PostgresBind(id), PostgresBind(conversation), PostgresBind(id % 2 == 0 ? "AGENT" : "CUSTOMER"),
+                      PostgresBind(id % 2 == 0 ? "agent-\(conversation)" : "cust-\(conversation)"), PostgresBind(body(id)),
+                      PostgresBind(sentSecond(id)), PostgresBind(createdAt)])
+        }
+    }
+
+    func sync(_ text: String = TranscriptHarness.mappingText) async throws -> SyncReport {
+        try await base.sync(mapping: text)
+    }
+
+    var recorder: SandboxRecorder { base.sandbox.recorder }
+
+    func texts(_ externalID: String) -> [String] {
+        recorder.conversation(externalId: externalID)?.messages.compactMap { $0["text"]?.stringValue } ?? []
+    }
+}
+
+@Suite("Transcripts: conversations and their messages")
+struct TranscriptSyncTests {
+    @Test func sevenHundredMessagesArriveCompleteInOrderInThreeBatches() async throws {
+        try await TranscriptHarness.with { h in
+            try await h.conversation(1)
+            // Written in reverse of the order they were sent: delivery follows `sent_at`, not the watermark.
+            try await h.messages(1...700, conversation: 1, sentSecond: { 10_000 - $0 })
+            let report = try await h.sync()
+            #expect(report.status == .succeeded)
+            let messages = try #require(report.streams.first?.phase("transcripts:messages"))
+            #expect(messages.stats.itemsSent == 700)
+            #expect(messages.batches == 3)
+            #expect(h.recorder.requestCount(.createMessageBatch, status: 200) == 3)
+            #expect(h.texts("conv-1") == (1...700).reversed().map { "m-\($0)" })
+            let first = try #require(h.recorder.conversation(externalId: "conv-1")?.messages.first)
+            #expect(first["timestamp"]?.stringValue == "2024-05-01T10:35:00.000Z")
+            #expect(first["sender"]?["role"]?.stringValue == "agent")
+
+            let second = try await h.sync()
+            #expect(second.totals.itemsSent == 0)
+            #expect(h.recorder.requestCount(.createMessageBatch) == 3)
+            #expect(h.recorder.conversation(externalId: "conv-1")?.updateCount == 1)
+        }
+    }
+
+    @Test func newMessagesOnOldConversationsGoWithoutCreatingThemAgain() async throws {
+        try await TranscriptHarness.with { h in
+            for c in 1...3 { try await h.conversation(c) }
+            try await h.messages(1...5, conversation: 1)
+            try await h.messages(6...9, conversation: 2)
+            try await h.messages(10...12, conversation: 3)
+            _ = try await h.sync()
+            let created = h.recorder.requestCount(.createConversation)
+            #expect(created == 3)
+
+            try await h.messages(13...14, conversation: 1, createdAt: "2024-05-02T09:00:00Z")
+            try await h.messages(15...17, conversation: 2, createdAt: "2024-05-02T09:00:00Z")
+            let report = try await h.sync()
+            #expect(h.recorder.requestCount(.createConversation) == created)
+            let messages = try #require(report.streams.first?.phase("transcripts:messages"))
+            #expect(messages.stats.rowsRead == 5)
+            #expect(messages.stats.itemsSent == 5)
+            #expect(h.texts("conv-1") == (1...5).map { "m-\($0)" } + ["m-13", "m-14"])
+            #expect(h.texts("conv-2") == (6...9).map { "m-\($0)" } + ["m-15", "m-16", "m-17"])
+            #expect(h.texts("conv-3").count == 3)
+        }
+    }
+
+    @Test func aChangedConversationIsUpdatedThroughTheSameCall() async throws {
+        try await TranscriptHarness.with { h in
+            try await h.conversation(1)
+            try await h.messages(1...2, conversation: 1)
+            _ = try await h.sync()
+            let id = h.recorder.conversation(externalId: "conv-1")?.id
+            _ = try await h.base.connection.query("UPDATE public.tconv SET channel = 'sms', updated_at = '2024-06-01T00:00:00Z' WHERE id = 1")
+            _ = try await h.sync()
+            let conversation = try #require(h.recorder.conversation(externalId: "conv-1"))
+            #expect(conversation.updateCount == 2)
+            #expect(conversation.id == id)
+            #expect(conversation.body?["metadata"]?["channel"]?.stringValue == "sms")
+            #expect(conversation.messageCount == 2)
+        }
+    }
+
+    @Test func unicodeBodiesArriveByteIdentical() async throws {
+        let bodies = [
+            "Hello 👩‍💻 — “quoted” and 'single' \"double\"",
+            "مرحبا، كيف يمكنني مساعدتك؟",
+            "שלום! ‏RTL with mark",
+            "line one\nline two\r\n\ttabbed\\backslash",
+            "🇺🇸 👨‍👩‍👧‍👦 👍🏽 e\u{301} 漢字かなカナ",
+            "{\"looks\": \"like json\"} <b>html</b> '); DROP TABLE x; --",
+        ]
+        try await TranscriptHarness.with { h in
+            try await h.conversation(1)
+            try await h.messages(1...bodies.count, conversation: 1, body: { bodies[$0 - 1] })
+            _ = try await h.sync()
+            let received = h.texts("conv-1")
+            #expect(received == bodies)
+            #expect(received.map { Array($0.utf8) } == bodies.map { Array($0.utf8) })
+        }
+    }
+
+    @Test func anEmptyMessageIsRejectedWithAReasonAndItsNeighboursGo() async throws {
+        try await TranscriptHarness.with { h in
+            try await h.conversation(1)
+            try await h.messages(1...5, conversation: 1, body: { $0 == 3 ? "" : $0 == 4 ? nil : "m-\($0)" })
+            let report = try await h.sync()
+            #expect(report.status == .completedWithRejects)
+            #expect(h.texts("conv-1") == ["m-1", "m-2", "m-5"])
+            let rejects = try await h.base.connection.query(
+                "SELECT stream, source_key, field, error FROM asapp_sync.rejects ORDER BY source_key").rows
+            #expect(rejects.count == 2)
+            #expect(try rejects.map { try $0.decode(String.self, column: "source_key") } == ["3", "4"])
+            #expect(try rejects.allSatisfy { try $0.decode(String.self, column: "stream") == "transcripts:messages" })
+            #expect(try rejects.allSatisfy { try $0.decode(String?.self, column: "field") == "text" })
+        }
+    }
+
+    @Test(arguments: ["skip", "{ replace: \"(no text)\" }"])
+    func theMappingSaysWhatAnEmptyMessageBecomes(policy: String) async throws {
+        try await TranscriptHarness.with { h in
+            try await h.conversation(1)
+            try await h.messages(1...3, conversation: 1, body: { $0 == 2 ? "" : "m-\($0)" })
+            let text = TranscriptHarness.mappingText.replacingOccurrences(of: "text: { column: body }",
+                                                                         with: "text: { column: body, if_empty: \(policy) }")
+            let report = try await h.sync(text)
+            #expect(report.status == .succeeded)
+            let messages = try #require(report.streams.first?.phase("transcripts:messages"))
+            if policy == "skip" {
+                #expect(h.texts("conv-1") == ["m-1", "m-3"])
+                #expect(messages.stats.skipped == 1)
+            } else {
+                #expect(h.texts("conv-1") == ["m-1", "(no text)", "m-3"])
+            }
+        }
+    }
+
+    @Test func messagesOfAConversationThatCouldNotBeCreatedAreRecorded() async throws {
+        try await TranscriptHarness.with { h in
+            try await h.conversation(1)
+            try await h.messages(1...2, conversation: 1)
+            // Conversation 2 does not exist in the conversations table; message 4 belongs to none.
+            try await h.messages([3], conversation: 2)
+            _ = try await h.base.connection.query(
+                "INSERT INTO public.tmsg VALUES (4, NULL, 'AGENT', 'a', 'lost', '2024-05-01T08:00:00Z', '2024-05-01T09:00:00Z')")
+            let report = try await h.sync()
+            #expect(report.status == .completedWithRejects)
+            #expect(h.texts("conv-1") == ["m-1", "m-2"])
+            let keys = try await h.base.connection.query("SELECT source_key FROM asapp_sync.rejects ORDER BY source_key").rows
+                .map { try $0.decode(String.self, at: 0) }
+            #expect(keys == ["3", "4"])
+            // The window closed: the next run reads nothing again.
+            #expect(try await h.sync().totals.rowsRead == 0)
+        }
+    }
+}
