@@ -150,7 +150,9 @@ public struct RowMapper: Sendable {
             }
             switch FieldConverter.convert(value, to: spec, zone: zone) {
             case .success(.null):
-                if spec.required {
+                // A required member of a nested object is judged with its object: an optional object whose
+                // members are all NULL is left out; a partial one fails the contract check below.
+                if spec.required, path.count == 1 {
                     return .rejected(RowRejection(code: "missing-required", field: name, message: "required field is null in this row"))
                 }
             case .success(let json):

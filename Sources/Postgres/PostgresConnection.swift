@@ -78,10 +78,11 @@ public actor PostgresConnection {
         canceller.install(connection: pointer)
 
         // SET rather than the `options` startup parameter: connection poolers such as PgBouncer reject
-        // `options`, and a user's own `options` in the connection string stays untouched.
+        // `options`, and a user's own `options` in the connection string stays untouched. Notices (such as
+        // "already exists, skipping") would reach standard error through libpq; warnings still do.
         var setup = """
             SET TimeZone TO 'UTC'; SET DateStyle TO 'ISO, YMD'; SET IntervalStyle TO 'iso_8601'; \
-            SET extra_float_digits TO 3
+            SET extra_float_digits TO 3; SET client_min_messages TO warning
             """
         if let timeout = configuration.statementTimeout {
             let (seconds, attoseconds) = timeout.components

@@ -161,6 +161,19 @@ struct TranscriptSyncTests {
         }
     }
 
+    @Test func aConversationNoAgentJoinedIsCreatedWithoutAnAgent() async throws {
+        try await TranscriptHarness.with { h in
+            try await h.conversation(1, agent: false)
+            try await h.messages([1], conversation: 1)
+            let report = try await h.sync()
+            #expect(report.status == .succeeded)
+            let body = try #require(h.recorder.conversation(externalId: "conv-1")?.body)
+            #expect(body["agent"] == nil)
+            #expect(body["customer"]?["externalId"]?.stringValue == "cust-1")
+            #expect(body["timestamp"]?.stringValue == "2024-05-01T07:59:00.250Z")
+        }
+    }
+
     @Test func unicodeBodiesArriveByteIdentical() async throws {
         let bodies = [
             "Hello 👩‍💻 — “quoted” and 'single' \"double\"",
