@@ -133,6 +133,25 @@ struct SandboxServerBehaviourTests {
         }
     }
 
+    @Test("injected dropped connections close the socket without an answer")
+    func droppedConnection() async throws {
+        try await SandboxHarness.with { harness in
+            var faults = SandboxFaults()
+            faults.dropConnectionRate = 1
+            harness.sandbox.faults = faults
+            do {
+                let reply = try await harness.send(.POST, "/metadata-ingestion/v1/single-agent-metadata", body: #"{"externalAgentId":"a"}"#)
+                Issue.record("expected the connection to drop, got \(reply.status)")
+            } catch {
+                // Expected: the client sees the connection close before any answer.
+            }
+            harness.sandbox.faults = SandboxFaults()
+            let reply = try await harness.send(.POST, "/metadata-ingestion/v1/single-agent-metadata", body: #"{"externalAgentId":"a"}"#)
+            #expect(reply.status == 200)
+            #expect(harness.sandbox.recorder.acceptedItemCount(.agent) == 1)
+        }
+    }
+
     @Test("a second shutdown is harmless")
     func doubleShutdown() async throws {
         let sandbox = try await Sandbox.start(SandboxConfiguration(apiID: "a", apiSecret: "b"))
