@@ -70,6 +70,7 @@ public struct CharacterPattern: Sendable, Hashable, CustomStringConvertible {
         return false
     }
 
+    /// The pattern's source text.
     public var description: String { source }
 
     private static func make(_ source: String) -> CharacterPattern {

@@ -44,13 +44,8 @@ public enum ContractValidator {
     /// fractional-second digits before the `Z`, denoting a real UTC calendar date and time (years 0001 to
     /// 9999, no leap seconds). Lower-case `t`/`z`, offsets and spaces are refused.
     public static func validateTimestamp(_ string: String) -> Bool {
-        var utf8 = string.utf8
-        return utf8.withContiguousStorageIfAvailable(isTimestamp) ?? {
-            var copy = string
-            copy.makeContiguousUTF8()
-            utf8 = copy.utf8
-            return utf8.withContiguousStorageIfAvailable(isTimestamp) ?? false
-        }()
+        var contiguous = string
+        return contiguous.withUTF8(isTimestamp)
     }
 
     /// Whether `string` looks like an e-mail address: one `@` with a non-empty local part before it, a

@@ -1,10 +1,16 @@
 /// Every operation of the vendor's API the connector uses.
 public enum Endpoint: String, CaseIterable, Sendable {
+    /// `POST /metadata-ingestion/v1/single-agent-metadata`: one agent metadata item.
     case singleAgentMetadata = "single-agent-metadata"
+    /// `POST /metadata-ingestion/v1/many-agent-metadata`: 1 to 1000 agent metadata items.
     case manyAgentMetadata = "many-agent-metadata"
+    /// `POST /metadata-ingestion/v1/single-convo-metadata`: one conversation metadata item.
     case singleConvoMetadata = "single-convo-metadata"
+    /// `POST /metadata-ingestion/v1/many-convo-metadata`: 1 to 1000 conversation metadata items.
     case manyConvoMetadata = "many-convo-metadata"
+    /// `POST /metadata-ingestion/v1/single-customer-metadata`: one customer metadata item.
     case singleCustomerMetadata = "single-customer-metadata"
+    /// `POST /metadata-ingestion/v1/many-customer-metadata`: 1 to 1000 customer metadata items.
     case manyCustomerMetadata = "many-customer-metadata"
     /// `POST /conversation/v1/conversations`: create or update a conversation by `externalId`.
     case createConversation

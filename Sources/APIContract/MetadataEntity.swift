@@ -1,6 +1,11 @@
 /// The three kinds of thing the Metadata Ingestion API describes.
 public enum MetadataEntity: String, CaseIterable, Sendable {
-    case agent, convo, customer
+    /// An agent (`*-agent-metadata`).
+    case agent
+    /// A conversation (`*-convo-metadata`).
+    case convo
+    /// A customer (`*-customer-metadata`).
+    case customer
 
     /// The schema of one item.
     public var itemSchema: ObjectSchema {

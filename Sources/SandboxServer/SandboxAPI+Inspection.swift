@@ -66,7 +66,7 @@ extension SandboxAPI {
         return .object(JSONObject([
             ("requests", .object(requests)),
             ("accepted", .object(accepted)),
-            ("conversations", .int(Int64(recorder.conversations.count))),
+            ("conversations", .int(Int64(recorder.conversationCount))),
             ("messages", .int(Int64(recorder.acceptedMessageCount))),
             ("recordBodies", .bool(recorder.recordBodies)),
         ]))

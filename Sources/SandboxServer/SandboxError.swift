@@ -9,6 +9,7 @@ public struct SandboxError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The listening socket could not be bound.
         public static let bindFailed = Code(rawValue: "bind-failed")
 
+        /// The code's text.
         public var description: String { rawValue }
     }
 
@@ -23,5 +24,6 @@ public struct SandboxError: Error, Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
+    /// `code: message`.
     public var description: String { "\(code): \(message)" }
 }

@@ -33,6 +33,11 @@ final class SandboxHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 body = nil
             } else {
                 body = context.channel.allocator.buffer(capacity: min(declared ?? 0, 1 << 20))
+                // Clients such as curl wait for this before sending a large body.
+                if requestHead.headers.first(name: "expect")?.lowercased() == "100-continue" {
+                    let interim = HTTPResponseHead(version: requestHead.version, status: .continue)
+                    context.writeAndFlush(wrapOutboundOut(.head(interim)), promise: nil)
+                }
             }
         case .body(var chunk):
             guard !bodyTooLarge else { return }

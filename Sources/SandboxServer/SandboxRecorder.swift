@@ -86,6 +86,11 @@ public final class SandboxRecorder: Sendable {
         state.withLock { $0.conversations.map(\.recorded) }
     }
 
+    /// How many conversations were created.
+    public var conversationCount: Int {
+        state.withLock { $0.conversations.count }
+    }
+
     /// The conversation created with `externalId`, if any.
     public func conversation(externalId: String) -> RecordedConversation? {
         state.withLock { state in

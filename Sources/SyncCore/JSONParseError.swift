@@ -27,6 +27,7 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
         /// Something other than whitespace after the top-level value.
         public static let trailingContent = Code(rawValue: "trailing-content")
 
+        /// The code's text.
         public var description: String { rawValue }
     }
 
@@ -50,6 +51,7 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
         self.message = message
     }
 
+    /// `invalid JSON at line L, column C (byte O): message`.
     public var description: String {
         "invalid JSON at line \(line), column \(column) (byte \(offset)): \(message)"
     }

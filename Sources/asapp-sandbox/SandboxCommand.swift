@@ -78,7 +78,7 @@ struct SandboxCommand: AsyncParsableCommand {
             logger.warning("sandbox using demo credentials", metadata: ["reason": "ASAPP_SANDBOX_API_SECRET is not set"])
         }
 
-        // Signals are routed to a dispatch source before the socket opens, so an early SIGTERM is not lost.
+        // Handlers go in before the socket opens, so an early SIGTERM is not lost.
         let terminations = TerminationSignals()
         let sandbox: Sandbox
         do {
@@ -103,22 +103,41 @@ struct SandboxCommand: AsyncParsableCommand {
     }
 }
 
+/// The write end of the pipe the signal handler reports to; set once, before the handler is installed.
+nonisolated(unsafe) private var terminationPipeWriteEnd: Int32 = -1
+
+/// Runs in signal context: only async-signal-safe calls, so it just writes the signal number to the pipe.
+private func reportTerminationSignal(_ number: Int32) {
+    var value = number
+    _ = withUnsafeBytes(of: &value) { write(terminationPipeWriteEnd, $0.baseAddress, $0.count) }
+}
+
 /// SIGINT and SIGTERM turned into one awaited event.
+///
+/// A plain handler writing to a pipe (the self-pipe pattern) works whichever thread the kernel picks to
+/// take the signal; a dispatch signal source on Linux can lose the first signal when it lands on a
+/// thread other than the one listening, which with an event loop group's threads is likely.
 final class TerminationSignals: @unchecked Sendable {
     // Mutable state is touched only on `queue`, which is serial.
     private let queue = DispatchQueue(label: "asapp-sandbox.signals")
-    private var sources: [DispatchSourceSignal] = []
+    private let source: DispatchSourceRead
     private var received: Int32?
     private var waiter: CheckedContinuation<Int32, Never>?
 
     init() {
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { [weak self] in self?.deliver(number) }
-            source.resume()
-            sources.append(source)
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { fatalError("cannot create the signal pipe (errno \(errno))") }
+        let readEnd = ends[0]
+        terminationPipeWriteEnd = ends[1]
+        source = DispatchSource.makeReadSource(fileDescriptor: readEnd, queue: queue)
+        source.setEventHandler { [weak self] in
+            var number: Int32 = 0
+            let count = withUnsafeMutableBytes(of: &number) { read(readEnd, $0.baseAddress, $0.count) }
+            if count == MemoryLayout<Int32>.size { self?.deliver(number) }
         }
+        source.resume()
+        signal(SIGINT, reportTerminationSignal)
+        signal(SIGTERM, reportTerminationSignal)
     }
 
     /// Waits for the first SIGINT or SIGTERM and returns its number.
