@@ -31,8 +31,37 @@ public struct WatermarkExtractor: Sendable {
 
     /// The highest watermark in the relation now, as text; `nil` when the relation is empty.
     public func upperBound() async throws -> String? {
+        try await upperBound(policy: BoundPolicy(respectOpenTransactions: false)).value
+    }
+
+    /// The bound a run may read to under `policy`. Watermarks that are not `timestamptz` (serial ids,
+    /// dates) get the highest value present.
+    public func upperBound(policy: BoundPolicy) async throws -> UpperBound {
         let result = try await connection.query(query.upperBoundSQL)
-        return try result.rows.first?.sourceValue(at: 0).sqlText
+        let highest = try result.rows.first?.sourceValue(at: 0)
+        guard let highest, case .timestamp = highest, policy.respectOpenTransactions || policy.lag > .zero else {
+            return UpperBound(value: highest?.sqlText, highest: highest?.sqlText, heldByTransaction: false,
+                              oldestTransactionAge: nil, canSeeAllTransactions: true)
+        }
+        // Other sessions of this database with a transaction open now: any of them may still commit rows
+        // stamped from its start on. Idle-in-transaction sessions count too: they can write later.
+        let safe = try await connection.query("""
+            WITH open AS (
+                SELECT min(xact_start) AS oldest FROM pg_stat_activity
+                WHERE $3 AND datname = current_database() AND backend_type = 'client backend'
+                  AND xact_start IS NOT NULL AND pid <> pg_backend_pid()
+            )
+            SELECT least($1::timestamptz, now() - make_interval(secs => $2), open.oldest - interval '1 microsecond') AS bound,
+                   open.oldest IS NOT NULL AND open.oldest - interval '1 microsecond' < least($1::timestamptz, now() - make_interval(secs => $2)) AS held,
+                   extract(epoch FROM now() - open.oldest)::float8 AS age,
+                   (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) OR pg_has_role('pg_read_all_stats', 'USAGE') AS sees_all
+            FROM open
+            """, [PostgresBind(highest), PostgresBind(policy.lagSeconds), PostgresBind(policy.respectOpenTransactions)])
+        let row = safe[0]
+        let held = try row.decode(Bool?.self, column: "held") ?? false
+        return UpperBound(value: try row.sourceValue(at: 0).sqlText, highest: highest.sqlText, heldByTransaction: held,
+                          oldestTransactionAge: held ? try row.decode(Double?.self, column: "age") : nil,
+                          canSeeAllTransactions: try row.decode(Bool?.self, column: "sees_all") ?? false)
     }
 
     /// The page after `position` (from the start when `nil`), not past `bound`.

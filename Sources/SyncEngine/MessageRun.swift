@@ -42,7 +42,8 @@ struct MessageRun: Sendable {
             ord = q(messages.orderColumn)
         }
 
-        var lastPosition: String { "SELECT \(wm), \(key) FROM \(relation) AS src ORDER BY \(wm) DESC, \(key) DESC LIMIT 1" }
+        /// The last message at or below the bound `$1`.
+        var lastPosition: String { "SELECT \(wm), \(key) FROM \(relation) AS src WHERE \(wm) <= $1 ORDER BY \(wm) DESC, \(key) DESC LIMIT 1" }
 
         /// The window predicate over `$1`..`$4` (start watermark and key, end watermark and key), or
         /// `$1`..`$2` (end only) when the window starts at the beginning.
@@ -107,7 +108,10 @@ struct MessageRun: Sendable {
         result.end = result.start
         var window = try await store.messageWindow(checkpoint)
         if window == nil {
-            guard let last = try await source.query(queries.lastPosition).first,
+            let extractor = WatermarkExtractor(connection: source, query: WatermarkQuery(
+                relationSQL: section.source.relationSQL, watermark: section.source.watermark, key: section.source.key))
+            guard let bound = try await context.upperBound(extractor, stream: stream),
+                  let last = try await source.query(queries.lastPosition, [PostgresBind(bound)]).first,
                   let wm = try last.sourceValue(at: 0).sqlText, let key = try last.sourceValue(at: 1).sqlText else { return }
             let end = SyncPosition(watermark: wm, key: key)
             if end == result.start { return }

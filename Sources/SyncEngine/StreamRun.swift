@@ -97,7 +97,7 @@ struct StreamRun: Sendable {
     private func pipeline(source: PostgresConnection, progress: inout Progress) async throws {
         let query = WatermarkQuery(relationSQL: section.source.relationSQL, watermark: section.source.watermark, key: section.source.key)
         let extractor = WatermarkExtractor(connection: source, query: query, pageSize: context.configuration.pageSize)
-        guard let bound = try await extractor.upperBound() else { return }
+        guard let bound = try await context.upperBound(extractor, stream: stream) else { return }
         progress.result.bound = bound
         let batchSize: Int = switch kind {
         case .metadata(_, let batched): batched ? (section.batchSize ?? context.configuration.defaultBatchSize) : 1
@@ -226,6 +226,20 @@ struct RunContext: Sendable {
     let client: APIClient
     let runID: Int64
     let logger: Logger
+
+    /// The run's bound for `extractor` under the configured policy, with warnings when it is held back.
+    func upperBound(_ extractor: WatermarkExtractor, stream: String) async throws -> String? {
+        let bound = try await extractor.upperBound(policy: configuration.bound)
+        if !bound.canSeeAllTransactions {
+            logger.warning("cannot see other roles' open transactions; rows they commit late can be missed",
+                           metadata: ["stream": "\(stream)", "fix": "GRANT pg_read_all_stats TO the connector's role"])
+        }
+        if bound.heldByTransaction, let age = bound.oldestTransactionAge, age > 300 {
+            logger.warning("an open transaction holds the watermark back",
+                           metadata: ["stream": "\(stream)", "age_seconds": "\(Int(age))"])
+        }
+        return bound.value
+    }
 
     /// Errors as one line without secrets: our error types never carry them, and anything else is named by type.
     static func describe(_ error: any Error) -> String {

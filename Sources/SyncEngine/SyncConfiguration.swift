@@ -1,3 +1,4 @@
+public import Extractor
 public import Loader
 public import Postgres
 
@@ -17,6 +18,9 @@ public struct SyncConfiguration: Sendable {
     public var defaultBatchSize: Int = 1000
     /// Requests of one stream in flight at once. Default: 4.
     public var maxInFlightBatches: Int = 4
+    /// How each run's upper bound is kept below rows that may still commit. Default: no lag, open
+    /// transactions respected.
+    public var bound = BoundPolicy()
 
     /// A configuration reading from `source` and delivering through `loader`, every other setting at its default.
     public init(source: PostgresConfiguration, loader: LoaderConfiguration) {
