@@ -162,6 +162,10 @@ struct MessageRun: Sendable {
                     after = conversationKey
                     while inFlight >= maxInFlight, let r = try await group.next() { absorb(r) }
                     if failure != nil || otherFailure != nil { break keys }
+                    if context.stopRequested {
+                        result.interrupted = true
+                        break keys
+                    }
                     inFlight += 1
                     group.addTask {
                         await deliverConversation(conversationKey, window: window, queries: queries, source: source)
@@ -178,6 +182,11 @@ struct MessageRun: Sendable {
         }
         if let otherFailure {
             result.failure = otherFailure
+            return
+        }
+        if result.interrupted || context.stopRequested {
+            // The window stays open; the next run resumes each conversation after its progress.
+            result.interrupted = true
             return
         }
         try await store.closeMessageWindow(checkpoint, runID: context.runID, window: window, rows: result.stats.rowsRead)
@@ -235,7 +244,7 @@ struct MessageRun: Sendable {
                 return true
             }
 
-            while true {
+            while !context.stopRequested {
                 var pageBinds = windowBinds(window) + [PostgresBind(conversationKey)]
                 if let cursor { pageBinds += [PostgresBind(cursor.watermark), PostgresBind(cursor.key)] }
                 pageBinds.append(PostgresBind(batchSize))
@@ -275,6 +284,7 @@ struct MessageRun: Sendable {
                 }
                 if rows.count < batchSize { break }
             }
+            // Also on a stop: what was read is delivered and committed before the conversation ends.
             guard try await flush() else { return out }
         } catch let error as DeliveryError {
             out.failure = error

@@ -18,6 +18,8 @@ struct PhaseResult: Sendable {
     var failure: String?
     /// Set when the failure is one every later stream would meet too (credentials refused).
     var stopsRun = false
+    /// Set when a stop was requested and the phase ended early, cleanly, at a committed batch.
+    var interrupted = false
 }
 
 /// One section of a stream in a run: the extract → map → deliver → checkpoint pipeline over rows in
@@ -140,6 +142,10 @@ struct StreamRun: Sendable {
             }
 
             pages: while progress.result.failure == nil {
+                if context.stopRequested {
+                    progress.result.interrupted = true
+                    break pages
+                }
                 let page = try await extractor.page(after: cursor, upTo: bound)
                 progress.result.stats.rowsRead += page.rows.count
                 for row in page.rows {
@@ -165,12 +171,16 @@ struct StreamRun: Sendable {
                         sequence += 1
                         current = Batch(sequence: sequence)
                         if progress.result.failure != nil { break pages }
+                        if context.stopRequested {
+                            progress.result.interrupted = true
+                            break pages
+                        }
                     }
                 }
                 cursor = page.end ?? cursor
                 if page.isLast { break }
             }
-            if current.rows > 0, progress.result.failure == nil {
+            if current.rows > 0, progress.result.failure == nil, !progress.result.interrupted {
                 try await dispatch(current)
             }
             while inFlight > 0, let answer = try await group.next() { try await settle(answer) }
@@ -226,6 +236,9 @@ struct RunContext: Sendable {
     let client: APIClient
     let runID: Int64
     let logger: Logger
+
+    /// Whether a stop was requested.
+    var stopRequested: Bool { configuration.stop?.isRequested ?? false }
 
     /// The run's bound for `extractor` under the configured policy, with warnings when it is held back.
     func upperBound(_ extractor: WatermarkExtractor, stream: String) async throws -> String? {

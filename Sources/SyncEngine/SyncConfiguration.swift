@@ -21,6 +21,8 @@ public struct SyncConfiguration: Sendable {
     /// How each run's upper bound is kept below rows that may still commit. Default: no lag, open
     /// transactions respected.
     public var bound = BoundPolicy()
+    /// Set to stop the run early and cleanly. Default: `nil`, never stopped.
+    public var stop: StopRequest?
 
     /// A configuration reading from `source` and delivering through `loader`, every other setting at its default.
     public init(source: PostgresConfiguration, loader: LoaderConfiguration) {

@@ -13,6 +13,8 @@ public struct StreamOutcome: Sendable {
         case failed
         /// Another run holds the stream; nothing was done.
         case busy
+        /// A stop was requested; the stream ended at a committed batch and resumes from there.
+        case interrupted
     }
 
     /// One checkpointed part of a stream: the stream itself for metadata; its conversations and its

@@ -49,6 +49,11 @@ public struct SyncRunner: Sendable {
                 let context = RunContext(configuration: configuration, store: store, client: client, runID: runID, logger: logger)
                 var fatal: String?
                 for stream in selected {
+                    if context.stopRequested {
+                        outcomes.append(StreamOutcome(stream: stream.name, target: stream.target.fileName, status: .interrupted,
+                                                      error: nil))
+                        continue
+                    }
                     if let fatal {
                         outcomes.append(StreamOutcome(stream: stream.name, target: stream.target.fileName, status: .failed,
                                                       error: "not run: \(fatal)"))
@@ -68,6 +73,7 @@ public struct SyncRunner: Sendable {
         for o in outcomes { totals += o.totals }
         let status: RunStatus =
             outcomes.contains { $0.status == .failed || $0.status == .busy } ? .failed
+            : outcomes.contains { $0.status == .interrupted } ? .interrupted
             : totals.itemsRejected > 0 ? .completedWithRejects : .succeeded
         let errors = outcomes.compactMap { o in o.error.map { "\(o.stream): \($0)" } }
         try await store.finishRun(id: runID, status: status, stats: totals, error: errors.isEmpty ? nil : errors.joined(separator: "; "))
@@ -85,6 +91,7 @@ public struct SyncRunner: Sendable {
         var stopsRun = false
         let store = context.store
         var locked = false
+        var interrupted = false
         do {
             locked = try await store.tryLock(stream: stream.name)
             guard locked else {
@@ -105,7 +112,7 @@ public struct SyncRunner: Sendable {
                 let run = StreamRun(stream: stream.name, section: stream.main, checkpoint: conversations, kind: .conversations, context: context)
                 let first = await run.run(source: source)
                 phases.append((conversations, first))
-                if first.failure == nil, let messages = stream.messages {
+                if first.failure == nil, !first.interrupted, let messages = stream.messages {
                     let checkpoint = "\(stream.name):messages"
                     let messageRun = MessageRun(stream: stream.name, messages: messages, checkpoint: checkpoint,
                                                 conversationStream: stream.name, context: context)
@@ -117,12 +124,15 @@ public struct SyncRunner: Sendable {
                 outcome.phases.append(StreamOutcome.Phase(name: checkpoint, stats: phase.stats, batches: phase.batches,
                                                           start: phase.start, end: phase.end, upperBound: phase.bound))
                 if outcome.error == nil, let failure = phase.failure { outcome.error = failure }
+                interrupted = interrupted || phase.interrupted
                 stopsRun = stopsRun || phase.stopsRun
                 try? await store.recordStream(runID: context.runID, stream: checkpoint,
-                                              status: phase.failure != nil ? .failed : phase.stats.itemsRejected > 0 ? .completedWithRejects : .succeeded,
+                                              status: phase.failure != nil ? .failed : phase.interrupted ? .interrupted
+                                                  : phase.stats.itemsRejected > 0 ? .completedWithRejects : .succeeded,
                                               stats: phase.stats, upperBound: phase.bound, start: phase.start, end: phase.end, error: phase.failure)
             }
-            outcome.status = outcome.error != nil ? .failed : outcome.totals.itemsRejected > 0 ? .completedWithRejects : .succeeded
+            outcome.status = outcome.error != nil ? .failed : interrupted ? .interrupted
+                : outcome.totals.itemsRejected > 0 ? .completedWithRejects : .succeeded
         } catch {
             outcome.error = RunContext.describe(error)
         }

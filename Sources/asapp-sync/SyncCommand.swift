@@ -1,5 +1,7 @@
 import ArgumentParser
+import Extractor
 import Foundation
+import Logging
 import Mapping
 import SyncEngine
 
@@ -15,8 +17,16 @@ struct SyncCommand: AsyncParsableCommand {
             stream's checkpoint moves only after the API acknowledged every row up to it, so a run that dies
             resumes where it stopped.
 
+            Each run reads up to a bound fixed at its start and kept below the start of the oldest
+            transaction still open in the database (so rows a transaction commits late are not passed
+            over; the role needs pg_read_all_stats to see other roles' transactions) and below now - --lag.
+
+            With --every, runs repeat until SIGTERM or SIGINT; a signal lets the requests in flight finish,
+            commits them, and exits 0. Runs never overlap. A failed run is logged and the next one goes on.
+
             Credentials: ASAPP_API_ID and ASAPP_API_SECRET (or ASAPP_API_ID_FILE / ASAPP_API_SECRET_FILE).
-            Exit codes: 0 all delivered, 1 failed, 3 completed with rejects, 65 invalid mapping, 75 a stream was busy.
+            Exit codes: 0 all delivered (or stopped by a signal under --every), 1 failed, 3 completed with
+            rejects, 65 invalid mapping, 75 a stream was busy, 130 stopped by a signal.
             """
     )
 
@@ -36,13 +46,23 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Items per request for streams that set no batch_size (1-1000).")
     var batchSize: Int = 1000
 
-    @Option(name: .customLong("concurrency"), help: "Requests of one stream in flight at once.")
+    @Option(name: .customLong("concurrency"), help: "Requests of one stream in flight at once (conversations at once, for transcripts).")
     var concurrency: Int = 4
+
+    @Option(name: .customLong("every"), help: ArgumentHelp("Run again at this interval until stopped (e.g. 30s, 5m, 1h).", valueName: "DURATION"))
+    var every: String?
+
+    @Option(name: .customLong("lag"), help: ArgumentHelp("Leave rows younger than this for the next run (timestamptz watermarks).", valueName: "DURATION"))
+    var lag: String = "0s"
 
     func validate() throws {
         guard (1...1000).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 1000 (the API's limit)") }
         guard pageSize >= 1 else { throw ValidationError("--page-size must be at least 1") }
         guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 64") }
+        if let every, DurationText.parse(every).map({ $0 >= .seconds(1) }) != true {
+            throw ValidationError("--every must be a duration of at least 1s, such as 30s, 5m or 1h")
+        }
+        guard DurationText.parse(lag) != nil else { throw ValidationError("--lag must be a duration such as 0s, 30s or 5m") }
     }
 
     func run() async throws {
@@ -55,21 +75,53 @@ struct SyncCommand: AsyncParsableCommand {
         configuration.pageSize = pageSize
         configuration.defaultBatchSize = batchSize
         configuration.maxInFlightBatches = concurrency
-        let report: SyncReport
+        configuration.bound = BoundPolicy(lag: DurationText.parse(lag) ?? .zero)
+        Signals.install()
+        configuration.stop = processStop
+        let runner = SyncRunner(configuration: configuration, logger: logger)
+
+        guard let every = every.flatMap(DurationText.parse) else {
+            let report = try await runOnce(runner, file: file)
+            print(Summary.render(report))
+            if report.status == .interrupted { throw ExitCode(130) }
+            if report.streams.contains(where: { $0.status == .busy }) { throw ExitCodes.streamBusy }
+            switch report.status {
+            case .succeeded: return
+            case .completedWithRejects: throw ExitCodes.completedWithRejects
+            default: throw ExitCodes.runFailed
+            }
+        }
+
+        logger.info("scheduled sync started", metadata: ["every": "\(every)"])
+        let clock = ContinuousClock()
+        while !processStop.isRequested {
+            let started = clock.now
+            do {
+                _ = try await runOnce(runner, file: file)
+            } catch let error as ValidationError {
+                throw error
+            } catch {
+                logger.error("sync run failed; the next run will try again", metadata: ["error": "\(Summary.describe(error))"])
+            }
+            // Sleep in short steps so a signal is answered at once, not at the next tick.
+            while !processStop.isRequested, clock.now < started + every {
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        logger.info("scheduled sync stopped")
+    }
+
+    private func runOnce(_ runner: SyncRunner, file: MappingFile) async throws -> SyncReport {
         do {
-            report = try await SyncRunner(configuration: configuration, logger: logger).run(mapping: file, streams: streams)
+            return try await runner.run(mapping: file, streams: streams)
         } catch let error as SyncError {
             throw ValidationError(error.message)
         } catch {
-            printError("asapp-sync: error: \(Summary.describe(error))")
-            throw ExitCodes.runFailed
-        }
-        print(Summary.render(report))
-        if report.streams.contains(where: { $0.status == .busy }) { throw ExitCodes.streamBusy }
-        switch report.status {
-        case .succeeded: return
-        case .completedWithRejects: throw ExitCodes.completedWithRejects
-        default: throw ExitCodes.runFailed
+            if every == nil {
+                printError("asapp-sync: error: \(Summary.describe(error))")
+                throw ExitCodes.runFailed
+            }
+            throw error
         }
     }
 }

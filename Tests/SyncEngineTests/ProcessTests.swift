@@ -117,4 +117,37 @@ struct ProcessTests {
             for text in [resumed.stdout, resumed.stderr] { #expect(!text.contains(SyncHarness.apiSecret)) }
         }
     }
+
+    @Test func aScheduledRunStopsOnSIGTERMWithACheckpointAndResumes() async throws {
+        try await SyncHarness.with { h in
+            try await h.insert(1...40, at: "2024-03-01T10:00:00Z")
+            let mapping = try writeTemporary(SyncHarness.mappingText, name: "m.yaml")
+            let env = ["ASAPP_API_ID": SyncHarness.apiID, "ASAPP_API_SECRET": SyncHarness.apiSecret, "ASAPP_API_BASE_URL": h.sandbox.baseURL]
+            let (process, _, _) = try CLI.launch(["sync", "--mapping", mapping, "--database-url", h.databaseURL, "--every", "1s"],
+                                                 environment: env)
+            // Wait for the first run to finish and the second to have started.
+            var runs = 0
+            for _ in 0..<600 where runs < 2 {
+                runs = Int((try? await h.scalar("SELECT count(*)::text FROM asapp_sync.runs")) ?? nil ?? "0") ?? 0
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(runs >= 2)
+            let clock = ContinuousClock()
+            let signalled = clock.now
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+            #expect(clock.now - signalled < .seconds(5))
+            #expect(process.terminationReason == .exit)
+            #expect(process.terminationStatus == 0)
+            #expect(h.acceptedIDs.count == 40)
+            #expect(try await h.scalar("SELECT count(*)::text FROM asapp_sync.runs WHERE status = 'running'") == "0")
+
+            // The next start resumes from the checkpoint: only the new rows go.
+            try await h.insert(41...45, at: "2024-03-02T10:00:00Z")
+            let next = try await CLI.run(["sync", "--mapping", mapping, "--database-url", h.databaseURL], environment: env)
+            #expect(next.status == 0)
+            #expect(h.acceptedIDs.count == 45)
+            #expect(Set(h.acceptedIDs) == Set((1...45).map { "conv-\($0)" }))
+        }
+    }
 }
