@@ -96,6 +96,36 @@ enum StateSchema {
                 PRIMARY KEY (stream, conversation_key)
             );
             """,
+            """
+            -- A historical backfill: a stream's range cut into windows, each with its own progress, apart
+            -- from the stream's incremental checkpoint. The same command again resumes the same plan.
+            CREATE TABLE \(s).backfills (
+                id          bigserial PRIMARY KEY,
+                stream      text NOT NULL,
+                range_from  text NOT NULL,
+                range_to    text NOT NULL,
+                window_size text NOT NULL,
+                status      text NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'completed')),
+                created_at  timestamptz NOT NULL DEFAULT now(),
+                finished_at timestamptz,
+                UNIQUE (stream, range_from, range_to, window_size)
+            );
+            CREATE TABLE \(s).backfill_windows (
+                backfill_id    bigint NOT NULL REFERENCES \(s).backfills (id) ON DELETE CASCADE,
+                seq            integer NOT NULL,
+                window_from    text NOT NULL,
+                window_to      text NOT NULL,
+                status         text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
+                watermark      text,
+                key            text,
+                rows_read      bigint NOT NULL DEFAULT 0,
+                items_sent     bigint NOT NULL DEFAULT 0,
+                items_rejected bigint NOT NULL DEFAULT 0,
+                error          text,
+                updated_at     timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (backfill_id, seq)
+            );
+            """,
         ]
     }
 }

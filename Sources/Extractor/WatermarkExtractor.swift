@@ -66,12 +66,23 @@ public struct WatermarkExtractor: Sendable {
 
     /// The page after `position` (from the start when `nil`), not past `bound`.
     public func page(after position: SyncPosition?, upTo bound: String) async throws -> ExtractedPage {
+        try await page(after: position, in: .upTo(bound))
+    }
+
+    /// The page after `position` (from the start of the range when `nil`) within `range`.
+    public func page(after position: SyncPosition?, in range: ReadRange) async throws -> ExtractedPage {
         let result: PostgresResult
-        if let position {
+        switch (range, position) {
+        case (.upTo(let bound), let position?):
             result = try await connection.query(query.nextPageSQL, [PostgresBind(bound), PostgresBind(pageSize),
                                                                     PostgresBind(position.watermark), PostgresBind(position.key)])
-        } else {
+        case (.upTo(let bound), nil):
             result = try await connection.query(query.firstPageSQL, [PostgresBind(bound), PostgresBind(pageSize)])
+        case (.window(let from, let to), let position?):
+            result = try await connection.query(query.windowPageSQL(after: true), [PostgresBind(from), PostgresBind(to), PostgresBind(pageSize),
+                                                                                   PostgresBind(position.watermark), PostgresBind(position.key)])
+        case (.window(let from, let to), nil):
+            result = try await connection.query(query.windowPageSQL(after: false), [PostgresBind(from), PostgresBind(to), PostgresBind(pageSize)])
         }
         let rows = try result.sourceRows()
         guard let last = rows.last else { return ExtractedPage(rows: [], end: nil, isLast: true) }

@@ -46,6 +46,22 @@ public struct WatermarkQuery: Sendable, Hashable {
         """
     }
 
+    /// A page of a backfill window: `$1` its start (inclusive), `$2` its end (exclusive), `$3` the page
+    /// size, and after a position `$4`/`$5` its watermark and key.
+    public func windowPageSQL(after: Bool) -> String {
+        """
+        SELECT * FROM \(relationSQL) AS src
+        WHERE \(quotedWatermark) >= $1 AND \(quotedWatermark) < $2\(after ? " AND (\(quotedWatermark), \(quotedKey)) > ($4, $5)" : "")
+        ORDER BY \(quotedWatermark), \(quotedKey)
+        LIMIT $3
+        """
+    }
+
+    /// How many rows a backfill window holds: `$1` its start (inclusive), `$2` its end (exclusive).
+    public var windowCountSQL: String {
+        "SELECT count(*) FROM \(relationSQL) AS src WHERE \(quotedWatermark) >= $1 AND \(quotedWatermark) < $2"
+    }
+
     /// How many rows lie between a position and the bound (for progress and lag reports).
     public var countAfterSQL: String {
         "SELECT count(*) FROM \(relationSQL) AS src WHERE \(quotedWatermark) <= $1 AND (\(quotedWatermark), \(quotedKey)) > ($2, $3)"

@@ -36,12 +36,25 @@ struct StreamRun: Sendable {
         case conversations
     }
 
+    /// Which rows the phase reads and where it keeps its progress.
+    enum Scope: Sendable {
+        /// After the stream's checkpoint up to the run's bound; progress in the checkpoint.
+        case incremental
+        /// One backfill window; progress in the window's row of the plan.
+        case window(BackfillWindow)
+    }
+
     let stream: String
     let section: MappingSection
     /// The checkpoint this phase moves (the stream name, or `stream:conversations`).
     let checkpoint: String
     let kind: Kind
     let context: RunContext
+    var scope: Scope = .incremental
+    /// Shared by a backfill's workers to keep the source's read rate under a cap.
+    var throttle: RowThrottle?
+    /// Told of every committed batch: rows, items accepted, rows rejected.
+    var onCommit: (@Sendable (Int, Int, Int) -> Void)?
 
     /// A batch formed from consecutive rows: the items to send and the rows refused before sending.
     struct Batch: Sendable {
@@ -71,7 +84,10 @@ struct StreamRun: Sendable {
     func run(source: PostgresConnection) async -> PhaseResult {
         var progress = Progress()
         do {
-            progress.result.start = try await context.store.position(of: checkpoint)
+            switch scope {
+            case .incremental: progress.result.start = try await context.store.position(of: checkpoint)
+            case .window(let window): progress.result.start = window.position
+            }
             progress.result.end = progress.result.start
             try await pipeline(source: source, progress: &progress)
         } catch {
@@ -99,8 +115,15 @@ struct StreamRun: Sendable {
     private func pipeline(source: PostgresConnection, progress: inout Progress) async throws {
         let query = WatermarkQuery(relationSQL: section.source.relationSQL, watermark: section.source.watermark, key: section.source.key)
         let extractor = WatermarkExtractor(connection: source, query: query, pageSize: context.configuration.pageSize)
-        guard let bound = try await context.upperBound(extractor, stream: stream) else { return }
-        progress.result.bound = bound
+        let range: ReadRange
+        switch scope {
+        case .incremental:
+            guard let bound = try await context.upperBound(extractor, stream: stream) else { return }
+            progress.result.bound = bound
+            range = .upTo(bound)
+        case .window(let window):
+            range = .window(from: window.from, to: window.to)
+        }
         let batchSize: Int = switch kind {
         case .metadata(_, let batched): batched ? (section.batchSize ?? context.configuration.defaultBatchSize) : 1
         case .conversations: 1
@@ -146,7 +169,8 @@ struct StreamRun: Sendable {
                     progress.result.interrupted = true
                     break pages
                 }
-                let page = try await extractor.page(after: cursor, upTo: bound)
+                await throttle?.acquire(context.configuration.pageSize)
+                let page = try await extractor.page(after: cursor, in: range)
                 progress.result.stats.rowsRead += page.rows.count
                 for row in page.rows {
                     if mapper == nil { mapper = try RowMapper(section: section, streamName: stream, columns: row.columns) }
@@ -205,14 +229,18 @@ struct StreamRun: Sendable {
                                         eventID: item["eventId"]?.stringValue, payload: .object(item), stage: .api, field: nil,
                                         httpStatus: itemResult.status, error: itemResult.error ?? "refused"))
         }
-        switch kind {
-        case .metadata:
+        switch (kind, scope) {
+        case (_, .window(let window)):
+            try await context.store.commitWindowBatch(window, runID: context.runID, position: batch.end, rows: batch.rows,
+                                                      sent: accepted, rejects: rejects)
+        case (.metadata, .incremental):
             try await context.store.commitBatch(stream: checkpoint, runID: context.runID, position: batch.end,
                                                 acknowledgedRows: batch.rows, rejects: rejects)
-        case .conversations:
+        case (.conversations, .incremental):
             try await context.store.commitConversations(stream: stream, checkpoint: checkpoint, runID: context.runID, position: batch.end,
                                                         acknowledgedRows: batch.rows, created: created, rejects: rejects)
         }
+        onCommit?(batch.rows, accepted, rejects.count)
         result.end = batch.end ?? result.end
         result.stats.itemsSent += accepted
         result.stats.itemsRejected += rejects.count

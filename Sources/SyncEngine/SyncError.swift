@@ -4,6 +4,10 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
         /// A stream named on the command line is not in the mapping file.
         case unknownStream = "unknown-stream"
+        /// The command does not apply to this kind of stream.
+        case unsupported = "unsupported"
+        /// Another process holds what this one needs.
+        case busy = "busy"
     }
 
     public var code: Code
