@@ -91,7 +91,8 @@ struct ProcessTests {
                                                   "--page-size", "7"], environment: env)
             // Wait until some batches are acknowledged and checkpointed, then kill the process outright.
             var acknowledged = 0
-            for _ in 0..<2000 where acknowledged < 20 {
+            for _ in 0..<2000 {
+                if acknowledged >= 20 { break }
                 // The state tables appear once the process has migrated them.
                 let count = try? await h.scalar("SELECT coalesce(sum(rows_acknowledged), 0)::text FROM asapp_sync.checkpoints")
                 acknowledged = Int((count ?? nil) ?? "0") ?? 0
@@ -127,7 +128,8 @@ struct ProcessTests {
                                                  environment: env)
             // Wait for the first run to finish and the second to have started.
             var runs = 0
-            for _ in 0..<600 where runs < 2 {
+            for _ in 0..<600 {
+                if runs >= 2 { break }
                 runs = Int((try? await h.scalar("SELECT count(*)::text FROM asapp_sync.runs")) ?? nil ?? "0") ?? 0
                 try await Task.sleep(for: .milliseconds(10))
             }
