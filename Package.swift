@@ -47,6 +47,12 @@ let package = Package(
             "SyncCore", "Postgres", "Mapping", "Extractor", "Checkpoints", "Loader", "APIContract",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Metrics and health over HTTP for scheduled mode.
+        .target(name: "Telemetry", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         // The demo contact-center schema and its deterministic generator.
         .target(name: "DemoData"),
         // The local stand-in for the vendor's API.
@@ -58,7 +64,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "asapp-sync", dependencies: [
-            "SyncEngine", "Mapping", "DemoData", "Postgres",
+            "SyncEngine", "Mapping", "DemoData", "Postgres", "Loader", "Extractor", "Checkpoints", "Telemetry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -83,9 +89,14 @@ let package = Package(
             "SandboxServer",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
+        .testTarget(name: "TelemetryTests", dependencies: [
+            "Telemetry", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         .testTarget(name: "SyncEngineTests", dependencies: [
-            "SyncEngine", "Mapping", "Loader", "Postgres", "SyncCore", "SandboxServer", "DemoData", "TestSupport",
+            "SyncEngine", "Mapping", "Loader", "Postgres", "SyncCore", "SandboxServer", "DemoData", "TestSupport", "Telemetry",
+            "Extractor", "Checkpoints",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
     ]
 )

@@ -19,6 +19,8 @@ public struct StatusReport: Sendable {
     }
 
     public var entries: [Entry]
+    /// Backfills not completed: stream, plan id, windows done and total, rows read.
+    public var backfills: [(stream: String, id: Int64, done: Int, total: Int, rows: Int)] = []
 
     /// Measures every stream of `mapping`.
     public static func collect(mapping: MappingFile, configuration: SyncConfiguration) async throws -> StatusReport {
@@ -65,7 +67,7 @@ public struct StatusReport: Sendable {
                 entries.append(entry)
             }
         }
-        return StatusReport(entries: entries)
+        return StatusReport(entries: entries, backfills: try await store.runningBackfills())
     }
 
     /// Seconds from `from` to `to` when both are timestamps; `nil` otherwise.

@@ -51,6 +51,9 @@ struct StatusCommand: AsyncParsableCommand {
             if let error = c.lastRunError { notes.append("\(c.name): last run: \(error)") }
             if let error = e.sourceError { notes.append("\(c.name): source: \(error)") }
         }
+        for b in report.backfills {
+            notes.append("backfill \(b.id) of \(b.stream): \(b.done)/\(b.total) windows done, \(b.rows) rows read (not completed; run the same backfill command to resume)")
+        }
         let widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")

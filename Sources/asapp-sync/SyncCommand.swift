@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Mapping
 import SyncEngine
+import Telemetry
 
 /// `asapp-sync sync`: one incremental run, then exit.
 struct SyncCommand: AsyncParsableCommand {
@@ -52,6 +53,12 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(name: .customLong("every"), help: ArgumentHelp("Run again at this interval until stopped (e.g. 30s, 5m, 1h).", valueName: "DURATION"))
     var every: String?
 
+    @Option(name: .customLong("metrics-port"), help: "With --every: serve /metrics (Prometheus text) and /healthz on this port.")
+    var metricsPort: Int?
+
+    @Option(name: .customLong("metrics-host"), help: "The address /metrics and /healthz listen on.")
+    var metricsHost: String = "127.0.0.1"
+
     @Option(name: .customLong("lag"), help: ArgumentHelp("Leave rows younger than this for the next run (timestamptz watermarks).", valueName: "DURATION"))
     var lag: String = "0s"
 
@@ -63,6 +70,8 @@ struct SyncCommand: AsyncParsableCommand {
             throw ValidationError("--every must be a duration of at least 1s, such as 30s, 5m or 1h")
         }
         guard DurationText.parse(lag) != nil else { throw ValidationError("--lag must be a duration such as 0s, 30s or 5m") }
+        if metricsPort != nil, every == nil { throw ValidationError("--metrics-port needs --every (it serves a long-running process)") }
+        if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be between 0 and 65535") }
     }
 
     func run() async throws {
@@ -92,15 +101,24 @@ struct SyncCommand: AsyncParsableCommand {
             }
         }
 
+        let registry = MetricsRegistry()
+        var telemetry: TelemetryServer?
+        if let metricsPort {
+            telemetry = try await TelemetryServer.start(host: metricsHost, port: metricsPort, registry: registry)
+            logger.info("metrics listening", metadata: ["address": "http://\(metricsHost):\(telemetry!.port)/metrics"])
+        }
         logger.info("scheduled sync started", metadata: ["every": "\(every)"])
         let clock = ContinuousClock()
         while !processStop.isRequested {
             let started = clock.now
             do {
-                _ = try await runOnce(runner, file: file)
+                let report = try await runOnce(runner, file: file)
+                RunMetrics.record(report, into: registry)
             } catch let error as ValidationError {
+                await telemetry?.shutdown()
                 throw error
             } catch {
+                registry.setHealth(false, reason: "last run failed: \(Summary.describe(error))")
                 logger.error("sync run failed; the next run will try again", metadata: ["error": "\(Summary.describe(error))"])
             }
             // Sleep in short steps so a signal is answered at once, not at the next tick.
@@ -108,6 +126,7 @@ struct SyncCommand: AsyncParsableCommand {
                 try? await Task.sleep(for: .milliseconds(100))
             }
         }
+        await telemetry?.shutdown()
         logger.info("scheduled sync stopped")
     }
 

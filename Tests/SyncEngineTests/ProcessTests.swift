@@ -1,5 +1,7 @@
+import AsyncHTTPClient
 import Foundation
 import Postgres
+import Telemetry
 import Testing
 
 /// The built `asapp-sync` executable, run as a user runs it.
@@ -124,8 +126,12 @@ struct ProcessTests {
             try await h.insert(1...40, at: "2024-03-01T10:00:00Z")
             let mapping = try writeTemporary(SyncHarness.mappingText, name: "m.yaml")
             let env = ["ASAPP_API_ID": SyncHarness.apiID, "ASAPP_API_SECRET": SyncHarness.apiSecret, "ASAPP_API_BASE_URL": h.sandbox.baseURL]
-            let (process, _, _) = try CLI.launch(["sync", "--mapping", mapping, "--database-url", h.databaseURL, "--every", "1s"],
-                                                 environment: env)
+            // A free port for the metrics endpoint: bind one, note it, let it go.
+            let probe = try await TelemetryServer.start(host: "127.0.0.1", port: 0, registry: MetricsRegistry())
+            let metricsPort = probe.port
+            await probe.shutdown()
+            let (process, _, _) = try CLI.launch(["sync", "--mapping", mapping, "--database-url", h.databaseURL, "--every", "1s",
+                                                  "--metrics-port", "\(metricsPort)"], environment: env)
             // Wait for the first run to finish and the second to have started.
             var runs = 0
             for _ in 0..<600 {
@@ -134,6 +140,13 @@ struct ProcessTests {
                 try await Task.sleep(for: .milliseconds(10))
             }
             #expect(runs >= 2)
+            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(metricsPort)/metrics"), timeout: .seconds(5))
+            let metrics = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            #expect(metrics.contains("asapp_sync_rows_read_total{stream=\"convs\"} 40"))
+            #expect(metrics.contains("asapp_sync_items_sent_total{stream=\"convs\"} 40"))
+            #expect(metrics.contains("asapp_sync_last_success_timestamp_seconds"))
+            let health = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(metricsPort)/healthz"), timeout: .seconds(5))
+            #expect(health.status == .ok)
             let clock = ContinuousClock()
             let signalled = clock.now
             kill(process.processIdentifier, SIGTERM)
