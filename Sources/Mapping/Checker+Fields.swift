@@ -11,6 +11,8 @@ extension Checker {
     static let expressionKeys = sourceKinds + ["else", "transform"]
     /// Keys of a field: an expression plus what applies to the field's final value.
     static let fieldKeys = expressionKeys + ["map", "default", "if_empty"]
+    /// The conditions a `when` clause can test.
+    static let whenTests = ["equals", "not_equals", "in", "is_null", "matches"]
     /// Keys of the `attributes` field.
     static let attributesKeys = ["pairs", "from_json", "transform", "overflow"]
 
@@ -278,7 +280,7 @@ extension Checker {
             error("expected-list", node, "'when' of \(what) must be a list of { column: …, equals: …, then: … }")
             return nil
         }
-        let tests = ["equals", "not_equals", "in", "is_null", "matches"]
+        let tests = Checker.whenTests
         var clauses: [WhenClause] = []
         var shape: Shape?
         var ok = true
