@@ -213,7 +213,21 @@ extension ResolvedExpression.Attributes {
         var values: [String] = []
         func add(_ name: String, _ value: SourceValue) -> Miss? {
             guard !names.contains(name) else { return nil }
-            var current = value
+            // Attribute values are text: lists and JSON are their JSON text before any step sees them.
+            var current: SourceValue
+            switch value {
+            case .null: return nil
+            case .json(let t): current = .string(t)
+            case .stringArray(let items): current = .string(JSONValue.array(items.map { $0.map(JSONValue.string) ?? .null }).jsonString)
+            default:
+                switch FieldConverter.text(value, zone: zone) {
+                case .success(let t): current = .string(t)
+                case .failure(let problem):
+                    var stops = false
+                    if case .localTimestamp = value, zone == nil { stops = true }
+                    return Miss(code: "conversion", message: "attribute '\(name)': \(problem.message)", stopsStream: stops)
+                }
+            }
             for step in steps {
                 switch step.apply(current, zone: zone) {
                 case .success(let v): current = v
@@ -224,9 +238,8 @@ extension ResolvedExpression.Attributes {
             let text: String
             switch current {
             case .null: return nil
-            case .json(let t): text = t
-            case .stringArray(let items):
-                text = JSONValue.array(items.map { $0.map(JSONValue.string) ?? .null }).jsonString
+            case .string(let t), .json(let t): text = t
+            case .stringArray(let items): text = JSONValue.array(items.map { $0.map(JSONValue.string) ?? .null }).jsonString
             default:
                 switch FieldConverter.text(current, zone: zone) {
                 case .success(let t): text = t

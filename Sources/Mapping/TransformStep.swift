@@ -157,6 +157,7 @@ extension TransformStep {
         switch value {
         case .stringArray(let items): return .success(.stringArray(items.map { $0.map(transform) }))
         case .string(let text): return .success(.string(transform(text)))
+        case .json(let text): return .success(.string(transform(text)))
         default:
             switch FieldConverter.text(value, zone: zone) {
             case .success(let text): return .success(.string(transform(text)))

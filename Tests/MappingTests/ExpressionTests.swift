@@ -122,6 +122,11 @@ struct ExpressionTests {
         let long = SourceValue.json(#"{"note": ""# + String(repeating: "é", count: 1100) + #""}"#)
         let cut = try MappingHarness(fields: "      attributes: { from_json: { column: doc }, transform: [{ truncate: 1024 }] }\n", extra: ["doc"])
         #expect(try cut.item([long])?["attributes"]?.arrayValue?.first?["value"]?.stringValue?.utf16.count == 1024)
+        // Lists and objects are JSON text before the steps see them.
+        let nested = try #require(try cut.item([.json(#"{"tags": ["a", "ü"], "n": {"x": 1}, "b": true}"#)])?["attributes"]?.arrayValue)
+        #expect(nested.map { $0["value"]?.stringValue } == [#"["a","ü"]"#, #"{"x":1}"#, "true"])
+        let agent = try MappingHarness(fields: "      attributes: { pairs: { skills: { column: doc } }, transform: [upper] }\n", extra: ["doc"])
+        #expect(try agent.item([.json("[]")])?["attributes"]?.arrayValue?.first?["value"] == .string("[]"))
         let plain = try MappingHarness(fields: "      attributes: { from_json: { column: doc } }\n", extra: ["doc"])
         #expect(try plain.rejection([long])?.code == "contract")
         #expect(try plain.rejection([.json("[1, 2]")])?.code == "attributes")
