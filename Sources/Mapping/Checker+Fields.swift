@@ -257,20 +257,19 @@ extension Checker {
             error("missing-key", node, "'json' needs 'column': the json/jsonb column to read")
             return nil
         }
-        var path = try? JSONPath(parsing: "$")
-        if let pathEntry = entries.first(where: { $0.key == "path" }), let text = string(pathEntry.value, "'path' of 'json'") {
-            do {
-                path = try JSONPath(parsing: text)
-            } catch {
-                self.error("invalid-path", pathEntry.value, "invalid JSON path '\(text)': \(error.message) at character \(error.offset + 1)",
-                           notes: ["paths look like $.tier, $.address.city, $.tags[0] or $['key with spaces']"])
-                return nil
-            }
-        } else {
+        guard let pathEntry = entries.first(where: { $0.key == "path" }) else {
             error("missing-key", node, "'json' needs 'path', e.g. path: $.tier")
             return nil
         }
-        guard let path else { return nil }
+        guard let text = string(pathEntry.value, "'path' of 'json'") else { return nil }
+        let path: JSONPath
+        do {
+            path = try JSONPath(parsing: text)
+        } catch {
+            self.error("invalid-path", pathEntry.value, "invalid JSON path '\(text)': \(error.message) at character \(error.offset + 1)",
+                       notes: ["paths look like $.tier, $.address.city, $.tags[0] or $['key with spaces']"])
+            return nil
+        }
         return .json(.column(column, location(columnEntry.value)), path: path, location(node))
     }
 
