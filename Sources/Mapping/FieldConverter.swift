@@ -86,6 +86,9 @@ public struct ZoneConverter: Sendable {
         self.zone = zone
     }
 
+    /// A converter for `zone`.
+    init(zone: TimeZone) { self.zone = zone }
+
     /// The instant the wall clock showed `local`. In a daylight-saving gap or overlap the reading is taken
     /// with the offset in force just before the change, as PostgreSQL's `AT TIME ZONE` does.
     public func instant(of local: LocalTimestamp) -> UTCTimestamp {

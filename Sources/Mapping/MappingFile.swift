@@ -169,28 +169,6 @@ public enum EmptyPolicy: Sendable, Hashable {
     case replace(SourceValue)
 }
 
-/// How a field's value is computed from a row.
-public indirect enum ValueExpression: Sendable {
-    /// The value of a source column.
-    case column(String, SourceLocation)
-    /// A fixed value.
-    case constant(SourceValue)
-    /// The text of an inner value looked up in a table; `fallback` says what a miss becomes.
-    case valueMap(ValueExpression, entries: [String: SourceValue], fallback: MapFallback, SourceLocation)
-    /// The first of these values that is not NULL.
-    case coalesce([ValueExpression])
-
-    /// The columns this expression reads.
-    public var columns: [(name: String, location: SourceLocation)] {
-        switch self {
-        case .column(let name, let location): [(name, location)]
-        case .constant: []
-        case .valueMap(let inner, _, _, _): inner.columns
-        case .coalesce(let parts): parts.flatMap(\.columns)
-        }
-    }
-}
-
 /// What a value map does with a value it has no entry for.
 public enum MapFallback: Sendable, Hashable {
     /// The row is rejected, naming the value and the field.

@@ -13,9 +13,12 @@ public enum MappingParser {
 
     /// Parses `text` (the contents of `path`) into a checked mapping file.
     ///
+    /// `${NAME}` references in values are filled from `environment` (the caller reads the process
+    /// environment; the parser does no I/O). An unset variable is an error naming it.
+    ///
     /// - Throws: `MappingError` with every error and warning found, when there is at least one error.
-    public static func parse(_ text: String, path: String) throws(MappingError) -> MappingFile {
-        var checker = Checker(path: path)
+    public static func parse(_ text: String, path: String, environment: [String: String] = [:]) throws(MappingError) -> MappingFile {
+        var checker = Checker(path: path, environment: environment)
         let file = checker.parse(text)
         if let file, !checker.diagnostics.contains(where: { $0.severity == .error }) {
             return MappingFile(path: file.path, version: file.version, streams: file.streams, warnings: checker.diagnostics)
@@ -27,9 +30,14 @@ public enum MappingParser {
 /// The static checks, as one pass over the YAML node tree.
 struct Checker {
     let path: String
+    /// Values for `${NAME}` references.
+    let environment: [String: String]
     private(set) var diagnostics: [MappingDiagnostic] = []
 
-    init(path: String) { self.path = path }
+    init(path: String, environment: [String: String] = [:]) {
+        self.path = path
+        self.environment = environment
+    }
 
     var sortedDiagnostics: [MappingDiagnostic] {
         diagnostics.enumerated().sorted { a, b in
@@ -136,7 +144,7 @@ struct Checker {
                                                      "the mapping file is empty; expected 'version' and 'streams'"))
                 return nil
             }
-            root = node
+            root = prepare(node)
         } catch {
             diagnostics.append(Checker.yamlDiagnostic(error, path: path))
             return nil
@@ -420,8 +428,6 @@ struct Checker {
 
     // MARK: Fields
 
-    static let fieldKeys = ["column", "const", "map", "default", "if_empty"]
-
     /// What the items of `schema` are called in messages (`conversation-metadata items`, `messages`).
     static func itemsName(_ schema: ObjectSchema) -> String {
         for entity in MetadataEntity.allCases where entity.itemSchema.name == schema.name { return "\(entity.fileName)-metadata items" }
@@ -496,119 +502,6 @@ struct Checker {
         }
         checkRequired(schema, prefix: "", objectMapped: true)
         return fields
-    }
-
-    mutating func parseField(_ node: Node, spec: FieldSpec, keyNode: Node) -> FieldMapping? {
-        guard Checker.isMappable(spec.type) else {
-            error("unsupported-field", keyNode, "field '\(spec.name)' (\(Checker.typeName(spec.type))) cannot be mapped in format version \(MappingParser.currentVersion)")
-            return nil
-        }
-        guard let entries = members(of: node, context: "field '\(spec.name)'", allowed: Checker.fieldKeys) else { return nil }
-        let get = { (k: String) in entries.first { $0.key == k } }
-        let column = get("column")
-        let constant = get("const")
-        let map = get("map")
-        let fallback = get("default")
-        var ifEmpty = EmptyPolicy.none
-        if let e = get("if_empty") { ifEmpty = parseEmptyPolicy(e.value, spec: spec) ?? .none }
-        if (column == nil) == (constant == nil) {
-            error(column == nil ? "missing-key" : "conflicting-keys", node,
-                  "field '\(spec.name)' needs exactly one of 'column' (a source column) or 'const' (a fixed value)")
-            return nil
-        }
-        if map != nil, column == nil {
-            error("invalid-key", map!.keyNode, "'map' translates a column's values; field '\(spec.name)' has no 'column'")
-            return nil
-        }
-        if let constant {
-            if fallback != nil { warning("ignored-key", fallback!.keyNode, "'default' has no effect on a constant") }
-            guard let value = scalarValue(constant.value) else {
-                error("expected-scalar", constant.value, "'const' of field '\(spec.name)' must be a single value")
-                return nil
-            }
-            checkValue(value, spec: spec, at: constant.value, what: "constant")
-            return FieldMapping(path: [spec.name], spec: spec, expression: .constant(value), ifEmpty: ifEmpty, location: location(keyNode))
-        }
-        guard let column, let columnName = string(column.value, "'column' of field '\(spec.name)'") else { return nil }
-        var expression = ValueExpression.column(columnName, location(column.value))
-        var defaultValue: SourceValue?
-        if let fallback {
-            guard let value = scalarValue(fallback.value) else {
-                error("expected-scalar", fallback.value, "'default' of field '\(spec.name)' must be a single value")
-                return nil
-            }
-            if !value.isNull { checkValue(value, spec: spec, at: fallback.value, what: "default") }
-            if value.isNull && spec.required {
-                error("invalid-default", fallback.value, "field '\(spec.name)' is required, so its 'default' cannot be null")
-            }
-            defaultValue = value
-        }
-        if let map {
-            guard let pairs = members(of: map.value, context: "the 'map' of field '\(spec.name)'", allowed: nil) else { return nil }
-            var entries: [String: SourceValue] = [:]
-            for (from, _, toNode) in pairs {
-                guard let to = scalarValue(toNode) else {
-                    error("expected-scalar", toNode, "map entry '\(from)' of field '\(spec.name)' must map to a single value")
-                    continue
-                }
-                if !to.isNull { checkValue(to, spec: spec, at: toNode, what: "map entry '\(from)'") }
-                entries[from] = to
-            }
-            expression = .valueMap(expression, entries: entries,
-                                   fallback: defaultValue.map(MapFallback.value) ?? .reject, location(map.keyNode))
-            defaultValue = nil
-        }
-        if let defaultValue {
-            // A plain column with a default: only NULL is replaced.
-            expression = .coalesce([expression, .constant(defaultValue)])
-        }
-        return FieldMapping(path: [spec.name], spec: spec, expression: expression, ifEmpty: ifEmpty, location: location(keyNode))
-    }
-
-    /// `if_empty: reject`, `if_empty: skip` or `if_empty: { replace: VALUE }`.
-    mutating func parseEmptyPolicy(_ node: Node, spec: FieldSpec) -> EmptyPolicy? {
-        let help = "'if_empty' must be 'reject', 'skip' or '{ replace: VALUE }'"
-        if case .scalar = node {
-            switch node.string {
-            case "reject": return .reject
-            case "skip": return .skip
-            default:
-                error("invalid-value", node, help)
-                return nil
-            }
-        }
-        guard let entries = members(of: node, context: "'if_empty'", allowed: ["replace"]), let replace = entries.first,
-              let value = scalarValue(replace.value), !value.isNull else {
-            error("invalid-value", node, help)
-            return nil
-        }
-        checkValue(value, spec: spec, at: replace.value, what: "replacement")
-        return .replace(value)
-    }
-
-    /// Checks a fixed value against the field's contract now, so a bad constant fails before any run.
-    mutating func checkValue(_ value: SourceValue, spec: FieldSpec, at node: Node, what: String) {
-        switch FieldConverter.convert(value, to: spec, zone: nil) {
-        case .failure(let problem):
-            error("invalid-value", node, "\(what) of field '\(spec.name)': \(problem.message)")
-        case .success(let json):
-            for violation in ContractValidator.validateField(json, spec: spec, path: spec.name) {
-                error("invalid-value", node, "\(what) of field '\(spec.name)': \(violation.message)",
-                      notes: Checker.enumNote(spec: spec, value: value))
-            }
-        }
-    }
-
-    static func enumNote(spec: FieldSpec, value: SourceValue) -> [String] {
-        guard case .enumeration(let cases) = spec.type else { return [] }
-        return Suggestions.didYouMean(value.sqlText ?? "", in: cases) + ["allowed values: \(cases.joined(separator: ", "))"]
-    }
-
-    static func isMappable(_ type: FieldType) -> Bool {
-        switch type {
-        case .string, .enumeration, .stringArray, .integer, .dateTime, .email: true
-        case .attributes, .object, .stringMap, .objectArray: false
-        }
     }
 
     static func typeName(_ type: FieldType) -> String {

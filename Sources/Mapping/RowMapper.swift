@@ -1,4 +1,4 @@
-public import APIContract
+import APIContract
 public import SyncCore
 
 /// Why one row cannot be sent. The row is recorded with this, never dropped.
@@ -44,20 +44,12 @@ public enum RowOutcome: Sendable {
 public struct RowMapper: Sendable {
     /// The stream this mapper belongs to.
     public let streamName: String
-    private let fields: [(path: [String], spec: FieldSpec, expression: Resolved, ifEmpty: EmptyPolicy)]
+    private let fields: [(path: [String], spec: FieldSpec, expression: ResolvedExpression, ifEmpty: EmptyPolicy, location: SourceLocation)]
     private let keyIndex: Int
     private let watermarkIndex: Int
     private let zone: ZoneConverter?
     private let addsEventID: Bool
     private let schema: ObjectSchema
-    private let location: SourceLocation
-
-    private indirect enum Resolved: Sendable {
-        case column(Int)
-        case constant(SourceValue)
-        case valueMap(Resolved, [String: SourceValue], MapFallback)
-        case coalesce([Resolved])
-    }
 
     /// A mapper for the main section of `stream`, for rows whose columns are `columns`.
     ///
@@ -80,28 +72,18 @@ public struct RowMapper: Sendable {
             }
             return i
         }
-        func resolve(_ e: ValueExpression) throws(MappingRuntimeError) -> Resolved {
-            switch e {
-            case .column(let name, let location): return .column(try index(name, location))
-            case .constant(let value): return .constant(value)
-            case .valueMap(let inner, let entries, let fallback, _): return .valueMap(try resolve(inner), entries, fallback)
-            case .coalesce(let parts):
-                var resolved: [Resolved] = []
-                for part in parts { resolved.append(try resolve(part)) }
-                return .coalesce(resolved)
-            }
-        }
-        var fields: [([String], FieldSpec, Resolved, EmptyPolicy)] = []
+        var fields: [([String], FieldSpec, ResolvedExpression, EmptyPolicy, SourceLocation)] = []
         for field in section.fields {
-            fields.append((field.path, field.spec, try resolve(field.expression), field.ifEmpty))
+            fields.append((field.path, field.spec, try ResolvedExpression.resolve(field.expression, index: index), field.ifEmpty,
+                           field.location))
         }
         self.fields = fields
         self.keyIndex = try index(stream.source.key, stream.source.keyLocation)
         self.watermarkIndex = try index(stream.source.watermark, stream.source.watermarkLocation)
         self.zone = stream.source.timezone.flatMap(ZoneConverter.init(identifier:))
+        // `eventId: none` and an explicit eventId are both fields named eventId: only an unmentioned one is derived.
         self.addsEventID = section.schema.field(named: "eventId") != nil && !section.fields.contains { $0.name == "eventId" }
         self.schema = section.schema
-        self.location = section.location
     }
 
     /// The position of `column` in the rows this mapper reads, for columns the stream names outside
@@ -132,13 +114,19 @@ public struct RowMapper: Sendable {
             let id = EventID.make(stream: streamName, key: key(of: row), watermark: row.values[watermarkIndex].sqlText ?? "")
             item.appendUnchecked("eventId", .string(id))
         }
-        for (path, spec, expression, ifEmpty) in fields {
+        for (path, spec, expression, ifEmpty, fieldLocation) in fields {
             let name = path.joined(separator: ".")
+            if case .attributes(let attributes) = expression {
+                switch attributes.build(row, zone: zone) {
+                case .success(let json): if let json { RowMapper.insert(json, at: path[...], into: &item) }
+                case .failure(let miss): return try outcome(of: miss, field: name, at: fieldLocation)
+                }
+                continue
+            }
             var value: SourceValue
-            switch evaluate(expression, row) {
+            switch expression.evaluate(row, zone: zone) {
             case .success(let v): value = v
-            case .failure(let rejection):
-                return .rejected(RowRejection(code: rejection.code, field: name, message: rejection.message))
+            case .failure(let miss): return try outcome(of: miss, field: name, at: fieldLocation)
             }
             if RowMapper.isEmpty(value) {
                 switch ifEmpty {
@@ -159,7 +147,7 @@ public struct RowMapper: Sendable {
                 RowMapper.insert(json, at: path[...], into: &item)
             case .failure(let problem):
                 if case .localTimestamp = value, zone == nil {
-                    throw MappingRuntimeError(stream: streamName, location: location,
+                    throw MappingRuntimeError(stream: streamName, location: fieldLocation,
                                               message: "field '\(name)' reads a 'timestamp without time zone'; state its zone with 'timezone' under 'source'")
                 }
                 return .rejected(RowRejection(code: "conversion", field: name, message: problem.message))
@@ -195,43 +183,12 @@ public struct RowMapper: Sendable {
         object[head] = .object(child)
     }
 
-    private struct Miss: Error {
-        var code: String
-        var message: String
-    }
-
-    private func evaluate(_ expression: Resolved, _ row: SourceRow) -> Result<SourceValue, Miss> {
-        switch expression {
-        case .column(let i):
-            return .success(row.values[i])
-        case .constant(let value):
-            return .success(value)
-        case .valueMap(let inner, let entries, let fallback):
-            let value: SourceValue
-            switch evaluate(inner, row) {
-            case .success(let v): value = v
-            case .failure(let miss): return .failure(miss)
-            }
-            guard let text = value.sqlText else {
-                if case .value(let v) = fallback { return .success(v) }
-                return .success(.null)
-            }
-            if let mapped = entries[text] { return .success(mapped) }
-            switch fallback {
-            case .value(let v): return .success(v)
-            case .reject:
-                return .failure(Miss(code: "unmapped-value", message: "value \(RowMapper.quoteShort(text)) has no entry in the field's 'map' and no 'default' is set"))
-            }
-        case .coalesce(let parts):
-            for part in parts {
-                switch evaluate(part, row) {
-                case .success(let v) where !v.isNull: return .success(v)
-                case .success: continue
-                case .failure(let miss): return .failure(miss)
-                }
-            }
-            return .success(.null)
+    /// A failed evaluation as a rejection, or as a stream-stopping error when every row would fail alike.
+    private func outcome(of miss: ResolvedExpression.Miss, field: String, at fieldLocation: SourceLocation) throws(MappingRuntimeError) -> RowOutcome {
+        if miss.stopsStream {
+            throw MappingRuntimeError(stream: streamName, location: fieldLocation, message: "field '\(field)': \(miss.message)")
         }
+        return .rejected(RowRejection(code: miss.code, field: field, message: miss.message))
     }
 
     /// A short quoted form of a source value for messages: enough to recognise it, never a whole text.
