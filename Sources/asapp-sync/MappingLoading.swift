@@ -15,7 +15,7 @@ enum MappingLoading {
             throw ExitCodes.mappingInvalid
         }
         do {
-            let file = try MappingParser.parse(text, path: path)
+            let file = try MappingParser.parse(text, path: path, environment: ProcessInfo.processInfo.environment)
             for warning in file.warnings { printError(warning.description) }
             return file
         } catch {
