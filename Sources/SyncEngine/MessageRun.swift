@@ -82,6 +82,7 @@ struct MessageRun: Sendable {
         var batches = 0
         var failure: DeliveryError?
         var otherFailure: String?
+        var connectionLost = false
     }
 
     func run(source: PostgresConnection) async -> PhaseResult {
@@ -91,6 +92,7 @@ struct MessageRun: Sendable {
         } catch {
             if result.failure == nil { result.failure = RunContext.describe(error) }
             if let delivery = error as? DeliveryError, delivery.stopsRun { result.stopsRun = true }
+            if StateSession.isReconnectable(error) { result.connectionLost = true }
         }
         return result
     }
@@ -150,6 +152,7 @@ struct MessageRun: Sendable {
                 result.batches += r.batches
                 if failure == nil, let f = r.failure { failure = f }
                 if otherFailure == nil, let f = r.otherFailure { otherFailure = f }
+                if r.connectionLost { result.connectionLost = true }
             }
             keys: while failure == nil && otherFailure == nil {
                 var pageBinds = binds
@@ -232,6 +235,7 @@ struct MessageRun: Sendable {
                                                    progress: position, rejects: rejects)
                 } catch {
                     out.otherFailure = RunContext.describe(error)
+                    out.connectionLost = StateSession.isReconnectable(error)
                     return false
                 }
                 out.stats.itemsSent += sent
@@ -290,6 +294,7 @@ struct MessageRun: Sendable {
             out.failure = error
         } catch {
             out.otherFailure = RunContext.describe(error)
+            out.connectionLost = StateSession.isReconnectable(error)
         }
         return out
     }

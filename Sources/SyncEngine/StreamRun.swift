@@ -20,6 +20,9 @@ struct PhaseResult: Sendable {
     var stopsRun = false
     /// Set when a stop was requested and the phase ended early, cleanly, at a committed batch.
     var interrupted = false
+    /// Set when the phase failed because a database connection was lost: the stream can be run again
+    /// on new connections, from its committed progress.
+    var connectionLost = false
 }
 
 /// One section of a stream in a run: the extract → map → deliver → checkpoint pipeline over rows in
@@ -93,6 +96,7 @@ struct StreamRun: Sendable {
         } catch {
             if progress.result.failure == nil { progress.result.failure = RunContext.describe(error) }
             if let delivery = error as? DeliveryError, delivery.stopsRun { progress.result.stopsRun = true }
+            if StateSession.isReconnectable(error) { progress.result.connectionLost = true }
         }
         return progress.result
     }

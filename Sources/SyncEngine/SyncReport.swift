@@ -50,6 +50,19 @@ public struct StreamOutcome: Sendable {
         return total
     }
 
+    /// Adds what earlier attempts of the same stream (before a lost connection) did to this attempt's phases.
+    mutating func mergeEarlierAttempts(_ earlier: [Phase]) {
+        for old in earlier {
+            if let i = phases.firstIndex(where: { $0.name == old.name }) {
+                phases[i].stats += old.stats
+                phases[i].batches += old.batches
+                phases[i].start = old.start
+            } else {
+                phases.append(old)
+            }
+        }
+    }
+
     /// Requests answered by the API, over all phases.
     public var batches: Int { phases.reduce(0) { $0 + $1.batches } }
 }

@@ -27,29 +27,32 @@ public struct SyncRunner: Sendable {
         let selected = try SyncRunner.select(names, from: mapping)
         let clock = ContinuousClock()
         let started = clock.now
-        let stateConnection = try await PostgresConnection.connect(configuration.state ?? configuration.source)
+        let state = StateSession(configuration: configuration)
         do {
-            let report = try await run(selected, stateConnection: stateConnection)
-            await stateConnection.close()
+            let report = try await run(selected, state: state)
+            await state.close()
             return SyncReport(runID: report.runID, status: report.status, streams: report.streams, duration: clock.now - started)
         } catch {
-            await stateConnection.close()
+            await state.close()
             throw error
         }
     }
 
-    private func run(_ selected: [StreamMapping], stateConnection: PostgresConnection) async throws -> SyncReport {
-        let store = try await CheckpointStore.open(connection: stateConnection, schemaName: configuration.stateSchema)
+    /// Attempts per stream when database connections drop, and the first wait between them.
+    static let reconnectAttempts = 5
+    static let reconnectBackoff: Duration = .milliseconds(500)
+
+    private func run(_ selected: [StreamMapping], state: StateSession) async throws -> SyncReport {
+        var store = try await state.store()
         let runID = try await store.startRun(kind: "sync", streams: selected.map(\.name))
         logger.info("sync run started", metadata: ["run": "\(runID)", "streams": "\(selected.count)"])
 
         var outcomes: [StreamOutcome] = []
         do {
             try await APIClient.withClient(configuration.loader, logger: logger) { client in
-                let context = RunContext(configuration: configuration, store: store, client: client, runID: runID, logger: logger)
                 var fatal: String?
                 for stream in selected {
-                    if context.stopRequested {
+                    if configuration.stop?.isRequested == true {
                         outcomes.append(StreamOutcome(stream: stream.name, target: stream.target.fileName, status: .interrupted,
                                                       error: nil))
                         continue
@@ -59,9 +62,25 @@ public struct SyncRunner: Sendable {
                                                       error: "not run: \(fatal)"))
                         continue
                     }
-                    let (outcome, stopsRun) = await runStream(stream, context: context)
-                    outcomes.append(outcome)
-                    if stopsRun { fatal = outcome.error }
+                    var earlier: [StreamOutcome.Phase] = []
+                    var attempt = 1
+                    while true {
+                        let context = RunContext(configuration: configuration, store: store, client: client, runID: runID, logger: logger)
+                        var (outcome, stopsRun, lost) = await runStream(stream, context: context)
+                        outcome.mergeEarlierAttempts(earlier)
+                        if lost, attempt < SyncRunner.reconnectAttempts, configuration.stop?.isRequested != true {
+                            // The stream resumes from what it committed; only the connections are new.
+                            logger.warning("database connection lost; reconnecting", metadata: ["stream": "\(stream.name)", "attempt": "\(attempt)"])
+                            try? await Task.sleep(for: SyncRunner.reconnectBackoff * (1 << (attempt - 1)))
+                            if let renewed = try? await state.renewIfBroken() { store = renewed }
+                            earlier = outcome.phases
+                            attempt += 1
+                            continue
+                        }
+                        outcomes.append(outcome)
+                        if stopsRun { fatal = outcome.error }
+                        break
+                    }
                 }
             }
         } catch {
@@ -83,8 +102,9 @@ public struct SyncRunner: Sendable {
         return SyncReport(runID: runID, status: status, streams: outcomes, duration: .zero)
     }
 
-    /// Runs one stream under its lock; returns its outcome and whether the whole run must stop.
-    private func runStream(_ stream: StreamMapping, context: RunContext) async -> (StreamOutcome, Bool) {
+    /// Runs one stream under its lock; returns its outcome, whether the whole run must stop, and whether
+    /// it failed because a database connection was lost (and may be run again on new connections).
+    private func runStream(_ stream: StreamMapping, context: RunContext) async -> (StreamOutcome, Bool, Bool) {
         let clock = ContinuousClock()
         let started = clock.now
         var outcome = StreamOutcome(stream: stream.name, target: stream.target.fileName, status: .failed)
@@ -92,13 +112,14 @@ public struct SyncRunner: Sendable {
         let store = context.store
         var locked = false
         var interrupted = false
+        var lost = false
         do {
             locked = try await store.tryLock(stream: stream.name)
             guard locked else {
                 outcome.status = .busy
                 outcome.error = "another run is syncing this stream; try again when it ends"
                 outcome.duration = clock.now - started
-                return (outcome, false)
+                return (outcome, false, false)
             }
             let source = try await PostgresConnection.connect(configuration.source)
             var phases: [(String, PhaseResult)] = []
@@ -125,6 +146,7 @@ public struct SyncRunner: Sendable {
                                                           start: phase.start, end: phase.end, upperBound: phase.bound))
                 if outcome.error == nil, let failure = phase.failure { outcome.error = failure }
                 interrupted = interrupted || phase.interrupted
+                lost = lost || phase.connectionLost
                 stopsRun = stopsRun || phase.stopsRun
                 try? await store.recordStream(runID: context.runID, stream: checkpoint,
                                               status: phase.failure != nil ? .failed : phase.interrupted ? .interrupted
@@ -135,6 +157,7 @@ public struct SyncRunner: Sendable {
                 : outcome.totals.itemsRejected > 0 ? .completedWithRejects : .succeeded
         } catch {
             outcome.error = RunContext.describe(error)
+            lost = StateSession.isReconnectable(error)
         }
         if locked { try? await store.unlock(stream: stream.name) }
         outcome.duration = clock.now - started
@@ -145,7 +168,7 @@ public struct SyncRunner: Sendable {
             logger.info("stream finished", metadata: ["stream": "\(stream.name)", "rows": "\(t.rowsRead)", "sent": "\(t.itemsSent)",
                                                       "rejected": "\(t.itemsRejected)"])
         }
-        return (outcome, stopsRun)
+        return (outcome, stopsRun, lost)
     }
 
     /// The streams called `names`, in file order; all of them when `names` is empty.
