@@ -21,6 +21,9 @@ public struct SyncConfiguration: Sendable {
     /// How each run's upper bound is kept below rows that may still commit. Default: no lag, open
     /// transactions respected.
     public var bound = BoundPolicy()
+    /// Whether a stream held by another run is waited for (polling its lock) rather than reported busy.
+    /// Default: false.
+    public var waitForLock: Bool = false
     /// Set to stop the run early and cleanly. Default: `nil`, never stopped.
     public var stop: StopRequest?
 

@@ -115,6 +115,13 @@ public struct SyncRunner: Sendable {
         var lost = false
         do {
             locked = try await store.tryLock(stream: stream.name)
+            if !locked, configuration.waitForLock {
+                logger.notice("another run holds the stream; waiting for it", metadata: ["stream": "\(stream.name)"])
+                while !locked, configuration.stop?.isRequested != true {
+                    try? await Task.sleep(for: .seconds(1))
+                    locked = try await store.tryLock(stream: stream.name)
+                }
+            }
             guard locked else {
                 outcome.status = .busy
                 outcome.error = "another run is syncing this stream; try again when it ends"

@@ -53,6 +53,12 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(name: .customLong("every"), help: ArgumentHelp("Run again at this interval until stopped (e.g. 30s, 5m, 1h).", valueName: "DURATION"))
     var every: String?
 
+    @Flag(name: .customLong("wait"), help: "When another run holds a stream, wait for it instead of skipping the stream (exit 75).")
+    var waitForLock = false
+
+    @Option(name: .customLong("statement-timeout"), help: ArgumentHelp("Cancel any source statement running longer than this (e.g. 30s).", valueName: "DURATION"))
+    var statementTimeout: String?
+
     @Option(name: .customLong("metrics-port"), help: "With --every: serve /metrics (Prometheus text) and /healthz on this port.")
     var metricsPort: Int?
 
@@ -70,6 +76,9 @@ struct SyncCommand: AsyncParsableCommand {
             throw ValidationError("--every must be a duration of at least 1s, such as 30s, 5m or 1h")
         }
         guard DurationText.parse(lag) != nil else { throw ValidationError("--lag must be a duration such as 0s, 30s or 5m") }
+        if let statementTimeout, DurationText.parse(statementTimeout) == nil {
+            throw ValidationError("--statement-timeout must be a duration such as 30s")
+        }
         if metricsPort != nil, every == nil { throw ValidationError("--metrics-port needs --every (it serves a long-running process)") }
         if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be between 0 and 65535") }
     }
@@ -78,7 +87,10 @@ struct SyncCommand: AsyncParsableCommand {
         let logger = try logging.bootstrap()
         let env = Environment()
         let file = try MappingLoading.load(mapping)
-        var configuration = SyncConfiguration(source: database.source(env), loader: try api.loader(env))
+        var source = database.source(env)
+        source.statementTimeout = statementTimeout.flatMap(DurationText.parse)
+        var configuration = SyncConfiguration(source: source, loader: try api.loader(env))
+        configuration.waitForLock = waitForLock
         configuration.state = database.state(env)
         configuration.stateSchema = database.stateSchema
         configuration.pageSize = pageSize

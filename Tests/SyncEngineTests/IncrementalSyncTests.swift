@@ -129,4 +129,27 @@ struct IncrementalSyncTests {
             #expect(try await h.sync().totals.itemsSent == 2)
         }
     }
+
+    @Test func aSecondRunCanWaitForTheFirst() async throws {
+        try await SyncHarness.with { h in
+            try await h.insert(1...5, at: "2024-03-01T10:00:00Z")
+            let other = try await PostgresConnection.connect(PostgresConfiguration(connectionString: h.databaseURL))
+            let key = PostgresConnection.advisoryLockKey(for: "asapp-sync:stream:asapp_sync:convs")
+            // The state schema must exist before the lock is taken by hand (a run creates it first).
+            _ = try await h.sync()
+            try await h.insert(6...8, at: "2024-03-02T10:00:00Z")
+            #expect(try await other.tryAdvisoryLock(key))
+            var configuration = h.configuration()
+            configuration.waitForLock = true
+            let mapping = try MappingParser.parse(SyncHarness.mappingText, path: "test.yaml")
+            async let waited = SyncRunner(configuration: configuration, logger: .init(label: "test")).run(mapping: mapping)
+            try await Task.sleep(for: .milliseconds(1500))
+            #expect(h.acceptedIDs.count == 5)
+            _ = try await other.advisoryUnlock(key)
+            let report = try await waited
+            #expect(report.status == .succeeded)
+            #expect(h.acceptedIDs.count == 8)
+            await other.close()
+        }
+    }
 }
