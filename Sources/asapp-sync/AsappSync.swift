@@ -19,6 +19,6 @@ struct AsappSync: AsyncParsableCommand {
               65  the mapping file has errors
               75  another run holds a stream; try again later
             """,
-        subcommands: [SyncCommand.self, ValidateCommand.self, DemoCommand.self]
+        subcommands: [SyncCommand.self, ValidateCommand.self, DemoCommand.self, RejectsCommand.self]
     )
 }
