@@ -1,5 +1,5 @@
-public import Postgres
-public import SyncCore
+import Postgres
+import SyncCore
 
 extension CheckpointStore {
     /// Where a reject stands.
