@@ -161,7 +161,7 @@ struct RejectsTests {
         try await TranscriptHarness.with { h in
             try await h.conversation(1)
             _ = try await h.base.connection.query("""
-                INSERT INTO public.tconv VALUES (2, 'conv 2', 'cust-2', 'Li', NULL, NULL, 'sms', '2024-05-01T07:59:00Z', '2024-05-01T08:00:00Z')
+                INSERT INTO public.tconv VALUES (2, 'conv-2', 'cust-2', 'Li', NULL, 'Bo', 'sms', '2024-05-01T07:59:00Z', '2024-05-01T08:00:00Z')
                 """)
             try await h.messages(1...5, conversation: 1, body: { $0 == 3 ? "" : "m-\($0)" })
             try await h.messages(6...10, conversation: 2)
@@ -174,9 +174,10 @@ struct RejectsTests {
             let before = try await store.rejects(open)
             #expect(before.map(\.record.stream).sorted() == ["transcripts:conversations"] + Array(repeating: "transcripts:messages", count: 6))
 
-            // The fix: conversations keyed by the customer id (valid), empty texts replaced.
+            // Conversation 2 names an agent without an id, which the contract refuses. The fix: no agent
+            // names (an agent without an id is then left out), and empty texts replaced.
             let fixedText = TranscriptHarness.mappingText
-                .replacingOccurrences(of: "externalId: { column: external_id }", with: "externalId: { column: customer_id }")
+                .replacingOccurrences(of: "agent.name: { column: agent_name }", with: "")
                 .replacingOccurrences(of: "text: { column: body }", with: "text: { column: body, if_empty: { replace: \"(empty)\" } }")
             let fixed = try MappingParser.parse(fixedText, path: "fixed.yaml")
             var filter = CheckpointStore.RejectFilter()
@@ -186,11 +187,11 @@ struct RejectsTests {
             #expect(report.parts.map(\.name) == ["transcripts:conversations", "transcripts:messages"])
             #expect(report.parts.map(\.resolved) == [1, 6])
             #expect(report.stillOpen == 0)
-            #expect(h.texts("cust-2") == (6...10).map { "m-\($0)" })
+            #expect(h.texts("conv-2") == (6...10).map { "m-\($0)" })
             #expect(h.texts("conv-1") == ["m-1", "m-2", "m-4", "m-5", "(empty)"])
             #expect(try await store.rejects(open).isEmpty)
             // The created conversation is remembered, so later messages go to it without creating it again.
-            #expect(try await store.conversation(stream: "transcripts", sourceKey: "2")?.externalID == "cust-2")
+            #expect(try await store.conversation(stream: "transcripts", sourceKey: "2")?.externalID == "conv-2")
         }
     }
 
