@@ -31,7 +31,8 @@ actor RequestRateLimiter {
         }
     }
 
-    private func reserve(_ endpoint: String) -> ContinuousClock.Instant {
+    /// Takes `endpoint`'s next token and returns when it is available.
+    func reserve(_ endpoint: String) -> ContinuousClock.Instant {
         let now = clock.now
         let slot = max(now, nextToken[endpoint] ?? now)
         nextToken[endpoint] = slot + interval

@@ -35,34 +35,32 @@ struct RateLimitTests {
         }
     }
 
-    @Test("without a cap the same requests are not held back")
+    @Test("without a cap there is no limiter; with one, its rate is the cap")
     func noCapByDefault() async throws {
-        #expect(LoaderConfiguration(credentials: APICredentials(id: "a", secret: "b")).maxRequestsPerSecond == nil)
-        try await LoaderSandbox.with { _, configuration in
-            let start = ContinuousClock.now
-            try await APIClient.withClient(configuration, logger: LoaderSandbox.logger) { client in
-                for i in 0..<11 {
-                    _ = try await client.deliverMetadata([LoaderSandbox.conversation("u-\(i)")], entity: .convo, batched: true)
-                }
-            }
-            // At a cap of 20/s these would take 0.5 s; unlimited they take a few milliseconds each.
-            #expect(LoaderSandbox.seconds(since: start) < 0.45)
+        let defaults = LoaderConfiguration(credentials: APICredentials(id: "a", secret: "b"))
+        #expect(defaults.maxRequestsPerSecond == nil)
+        try await APIClient.withClient(defaults, logger: LoaderSandbox.logger) { client in
+            #expect(client.rateLimiter == nil)
+        }
+        var capped = defaults
+        capped.maxRequestsPerSecond = 2.5
+        try await APIClient.withClient(capped, logger: LoaderSandbox.logger) { client in
+            #expect(client.rateLimiter?.ratePerSecond == 2.5)
         }
     }
 
     @Test("each endpoint has its own bucket, and retries take tokens too")
     func bucketsArePerEndpoint() async throws {
         let limiter = RequestRateLimiter(ratePerSecond: 5)
-        let start = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for endpoint in ["a", "b"] {
-                for _ in 0..<4 { group.addTask { try await limiter.acquire(endpoint) } }
-            }
-            try await group.waitForAll()
-        }
-        let elapsed = LoaderSandbox.seconds(since: start)
-        // Per endpoint: 3 waits of 200 ms. Shared, the 8 requests would need 1.4 s.
-        #expect(elapsed >= 0.59 && elapsed < 1.2, "took \(elapsed) s")
+        let now = ContinuousClock.now
+        var slots: [ContinuousClock.Instant] = []
+        for _ in 0..<4 { slots.append(await limiter.reserve("a")) }
+        // One endpoint's reservations are 200 ms apart, the first one at once.
+        #expect(slots[0] - now < .milliseconds(100))
+        for i in 1..<4 { #expect(slots[i] - slots[i - 1] == .milliseconds(200)) }
+        // Another endpoint is not held back by the first one's queue.
+        let other = await limiter.reserve("b")
+        #expect(other < slots[1])
 
         var faults = SandboxFaults()
         faults.serviceUnavailableRate = 1
