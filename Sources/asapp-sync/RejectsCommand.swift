@@ -13,12 +13,12 @@ struct RejectsCommand: AsyncParsableCommand {
         commandName: "rejects",
         abstract: "List, retry or discard the rows that could not be delivered.",
         discussion: """
-            A sync never drops a row silently: a row the mapping or the API refused is recorded in the rejects
-            table (schema --state-schema) with the stage (mapping: refused before sending; api: refused by the
-            API), the field at fault, the HTTP status and the reason. A reject is open until a retry delivers it
+            A sync never drops a row silently: a row the mapping or the API refused is recorded in the rejects \
+            table (schema --state-schema) with the stage (mapping: refused before sending; api: refused by the \
+            API), the field at fault, the HTTP status and the reason. A reject is open until a retry delivers it \
             (resolved) or someone gives up on it (discarded).
 
-            A reject's stream is the checkpoint it belongs to: the stream's name for metadata streams,
+            A reject's stream is the checkpoint it belongs to: the stream's name for metadata streams, \
             NAME:conversations and NAME:messages for a transcripts stream. --stream NAME selects all of them.
             """,
         subcommands: [List.self, Retry.self, Discard.self]
@@ -59,9 +59,9 @@ struct RejectsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show rejects: id, status, stream, source key, stage, field, HTTP status, attempts, created, error.",
             discussion: """
-                Payloads (the items as mapped) are not shown unless --show-payload is given; even then, members
-                whose names suggest credentials (secret, password, token, api key, credential) are replaced by
-                "<redacted>", and so is any value equal to the ASAPP_API_ID or ASAPP_API_SECRET in the environment.
+                Payloads (the items as mapped) are not shown unless --show-payload is given; even then, members \
+                whose names suggest credentials (secret, password, token, api key, credential) are replaced by \
+                "<redacted>", and so is any value containing the ASAPP_API_ID or ASAPP_API_SECRET of the environment.
                 Exit codes: 0 listed (possibly nothing), 1 the state database could not be read, 64 bad options.
                 """
         )
@@ -151,17 +151,17 @@ struct RejectsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Map the rejected rows again with the current mapping and send those that now pass.",
             discussion: """
-                Each open reject's source row is read again by its key (SELECT * FROM <source> WHERE key = ...),
-                mapped with the mapping file given now and checked against the API contract; the rows that pass
-                are sent and their rejects marked resolved. A row that fails again stays open, with its attempts
-                counted up and its error replaced by the new reason; a row whose source row is gone stays open
-                too (discard it when that is expected). A row the mapping now skips (if_empty: skip) is resolved
-                without sending. Metadata streams and both parts of transcripts streams are retried;
+                Each open reject's source row is read again by its key (SELECT * FROM <source> WHERE key = ...), \
+                mapped with the mapping file given now and checked against the API contract; the rows that pass \
+                are sent and their rejects marked resolved. A row that fails again stays open, with its attempts \
+                counted up and its error replaced by the new reason; a row whose source row is gone stays open \
+                too (discard it when that is expected). A row the mapping now skips (if_empty: skip) is resolved \
+                without sending. Metadata streams and both parts of transcripts streams are retried; \
                 conversations before their messages. The stream's lock is held meanwhile, as a sync holds it.
 
                 Credentials: ASAPP_API_ID and ASAPP_API_SECRET (or ASAPP_API_ID_FILE / ASAPP_API_SECRET_FILE).
-                Exit codes: 0 every reject considered was resolved (or none was open), 1 the retry failed
-                (API unreachable, credentials refused, database error, a stream busy), 3 some rejects still
+                Exit codes: 0 every reject considered was resolved (or none was open), 1 the retry failed \
+                (API unreachable, credentials refused, database error, a stream busy), 3 some rejects still \
                 fail, 64 bad options, 65 invalid mapping.
                 """
         )
@@ -223,9 +223,9 @@ struct RejectsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Give up on open rejects: mark them discarded so no retry picks them up.",
             discussion: """
-                Select rejects with --id (one or more ids), or with --all (every open reject, or every open reject
+                Select rejects with --id (one or more ids), or with --all (every open reject, or every open reject \
                 of the --stream streams). Resolved and discarded rejects are left as they are; nothing is deleted.
-                Exit codes: 0 done (the number discarded is printed), 1 the state database could not be written,
+                Exit codes: 0 done (the number discarded is printed), 1 the state database could not be written, \
                 64 bad options.
                 """
         )
