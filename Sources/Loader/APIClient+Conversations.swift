@@ -8,7 +8,7 @@ extension APIClient {
     /// - Throws: `DeliveryError` when the request cannot be delivered.
     public func createConversation(_ body: JSONObject) async throws(DeliveryError) -> ItemResult {
         let path = Endpoint.createConversation.path()
-        let answer = try await post(path, body: JSONValue.object(body).jsonBytes)
+        let answer = try await post(path, endpoint: .createConversation, body: JSONValue.object(body).jsonBytes)
         if let refusal = APIClient.refusal(answer, path: path) { throw refusal }
         if answer.status == 200 {
             guard let id = answer.body?["id"]?.stringValue, !id.isEmpty else {
@@ -35,7 +35,7 @@ extension APIClient {
             JSONValue.object(message).encode(into: &body)
         }
         body.append(contentsOf: "]}".utf8)
-        let answer = try await post(path, body: body)
+        let answer = try await post(path, endpoint: .createMessageBatch, body: body)
         if answer.status == 404 {
             let (code, message) = APIClient.envelope(answer.body)
             throw DeliveryError(code: .unknownConversation, endpoint: Endpoint.createMessageBatch.pathTemplate, status: 404,

@@ -45,7 +45,7 @@ extension APIClient {
             JSONValue.object(item).encode(into: &body)
         }
         body.append(contentsOf: "]}".utf8)
-        let answer = try await post(path, body: body)
+        let answer = try await post(path, endpoint: entity.many, body: body)
         if let refusal = APIClient.refusal(answer, path: path) { throw refusal }
         switch answer.status {
         case 200, 400:
@@ -76,7 +76,7 @@ extension APIClient {
 
     private func deliverSingle(_ item: JSONObject, entity: MetadataEntity) async throws(DeliveryError) -> ItemResult {
         let path = entity.single.path()
-        let answer = try await post(path, body: JSONValue.object(item).jsonBytes)
+        let answer = try await post(path, endpoint: entity.single, body: JSONValue.object(item).jsonBytes)
         if let refusal = APIClient.refusal(answer, path: path) { throw refusal }
         if let result = answer.body?["result"], answer.status == 200 || answer.status == 400 {
             let error = result["error"]?.stringValue ?? ""

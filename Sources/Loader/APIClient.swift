@@ -14,26 +14,34 @@ public final class APIClient: Sendable {
     let http: HTTPClient
     let logger: Logger
     let retry: RetryPolicy
+    /// Requests per second per endpoint, when capped.
+    let rateLimiter: RequestRateLimiter?
 
-    init(configuration: LoaderConfiguration, logger: Logger) {
+    init(configuration: LoaderConfiguration, logger: Logger) throws(LoaderConfigurationError) {
+        try configuration.validate()
         self.configuration = configuration
         self.logger = logger
         self.retry = RetryPolicy(maxAttempts: max(1, configuration.maxAttempts),
                                  initialBackoff: configuration.initialBackoff, maxBackoff: configuration.maxBackoff)
+        self.rateLimiter = configuration.maxRequestsPerSecond.map { RequestRateLimiter(ratePerSecond: $0) }
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.timeout = .init(connect: .init(configuration.connectTimeout), read: .init(configuration.requestTimeout))
         httpConfiguration.redirectConfiguration = .disallow
         httpConfiguration.decompression = .disabled
+        httpConfiguration.tlsConfiguration = try configuration.tlsConfiguration()
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
     }
 
     /// Runs `body` with a client for `configuration`, and shuts the client down however `body` ends.
+    ///
+    /// - Throws: `LoaderConfigurationError` before anything is sent when a setting cannot work (an
+    ///   unreadable CA bundle, say); otherwise whatever `body` throws.
     public static func withClient<T: Sendable>(
         _ configuration: LoaderConfiguration,
         logger: Logger,
         _ body: (APIClient) async throws -> T
     ) async throws -> T {
-        let client = APIClient(configuration: configuration, logger: logger)
+        let client = try APIClient(configuration: configuration, logger: logger)
         let result: Result<T, any Error>
         do {
             result = .success(try await body(client))
@@ -54,8 +62,9 @@ public final class APIClient: Sendable {
 
     /// Posts `body` to `path`, retrying throttling, server failures and transport errors with backoff.
     ///
-    /// Every answer that is not retryable is returned as it is; the caller decides what it means.
-    func post(_ path: String, body: [UInt8]) async throws(DeliveryError) -> Answer {
+    /// Every attempt waits for the endpoint's rate limit first, when one is set. Every answer that is not
+    /// retryable is returned as it is; the caller decides what it means.
+    func post(_ path: String, endpoint: Endpoint, body: [UInt8]) async throws(DeliveryError) -> Answer {
         var attempt = 0
         var lastStatus: Int?
         var lastMessage = ""
@@ -64,6 +73,7 @@ public final class APIClient: Sendable {
             attempt += 1
             var retryAfter: Duration?
             do {
+                try await rateLimiter?.acquire(endpoint.pathTemplate)
                 var request = HTTPClientRequest(url: configuration.baseURL + path)
                 request.method = .POST
                 request.headers.add(name: "content-type", value: "application/json")

@@ -16,6 +16,12 @@ public struct LoaderConfiguration: Sendable {
     public var maxBackoff: Duration = .seconds(30)
     /// The largest response body read; a longer one is an error. Default: 8 MiB.
     public var maxResponseBytes: Int = 8 << 20
+    /// The most requests per second sent to any one endpoint, retries included, shared by every
+    /// concurrent request of this client. Default: `nil`, no limit.
+    public var maxRequestsPerSecond: Double? = nil
+    /// A PEM file of CA certificates to trust for HTTPS instead of the system's roots (certificates are
+    /// always verified). Default: `nil`, the system's trust store.
+    public var caBundlePath: String? = nil
 
     /// A configuration for `credentials` with every other setting at its default.
     public init(credentials: APICredentials) {

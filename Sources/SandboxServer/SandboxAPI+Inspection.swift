@@ -10,8 +10,11 @@ extension SandboxAPI {
     /// - `GET /sandbox/v1/conversations`: `{"conversations":[{"externalId","id","updateCount","body",
     ///   "messageCount","messages"}]}` in order of creation.
     /// - `POST /sandbox/v1/reset`: forgets everything recorded; `{}`.
+    /// - `GET /sandbox/v1/faults`: the faults injected now (`SandboxFaults.json`); `POST` with a JSON
+    ///   object changes the members it names and answers the result, or `400` naming what is wrong.
     func inspect(_ request: SandboxRequest, _ components: [Substring], requestId: String) -> SandboxResponse {
         let path = components.joined(separator: "/")
+        if path == "faults" { return faultsRoute(request, requestId: requestId) }
         let expectedMethod = path == "reset" ? "POST" : "GET"
         let known = path == "stats" || path == "conversations" || path == "reset"
             || (components.count == 2 && components[0] == "accepted" && MetadataEntity(rawValue: String(components[1])) != nil)
@@ -47,6 +50,35 @@ extension SandboxAPI {
                 ("count", .int(Int64(recorder.acceptedItemCount(entity)))),
                 ("items", .array(recorder.acceptedItems(entity))),
             ])))
+        }
+    }
+
+    private func faultsRoute(_ request: SandboxRequest, requestId: String) -> SandboxResponse {
+        switch request.method {
+        case "GET":
+            return SandboxResponse(status: 200, json: faults.json)
+        case "POST":
+            let body: JSONValue
+            switch parseJSONBody(request, requestId: requestId) {
+            case .failure(let answer): return answer.response
+            case .success(let value): body = value
+            }
+            guard case .object(let object) = body else {
+                return .error(status: 400, code: APIErrorCode.malformedJSON, message: "the faults must be a JSON object", requestId: requestId)
+            }
+            do {
+                let updated = try faults.updated(with: object)
+                faults = updated
+                logger.info("sandbox faults changed", metadata: ["faults": "\(updated.json.jsonString)"])
+                return SandboxResponse(status: 200, json: updated.json)
+            } catch let error as SandboxError {
+                return .error(status: 400, code: APIErrorCode.invalidValue, message: error.message, requestId: requestId)
+            } catch {
+                return .error(status: 400, code: APIErrorCode.invalidValue, message: "\(error)", requestId: requestId)
+            }
+        default:
+            return .error(status: 405, code: APIErrorCode.methodNotAllowed, message: "this path accepts GET and POST only",
+                          requestId: requestId)
         }
     }
 

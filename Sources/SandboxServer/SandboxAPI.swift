@@ -90,7 +90,7 @@ struct SandboxAPI: Sendable {
         }
         if endpoint.requiresCredentials {
             if let refusal = authenticate(request, requestId: requestId) { return refusal }
-            if let fault = injectedFault(requestId: requestId) { return fault }
+            if let fault = injectedFault(request, requestId: requestId) { return fault }
         }
         var response = dispatch(request, endpoint, conversationId: conversationId, requestId: requestId)
         if endpoint.requiresCredentials {
@@ -132,12 +132,18 @@ struct SandboxAPI: Sendable {
         return nil
     }
 
-    private func injectedFault(requestId: String) -> SandboxResponse? {
+    private func injectedFault(_ request: SandboxRequest, requestId: String) -> SandboxResponse? {
         let (faults, roll) = faultState.withLock { state -> (SandboxFaults, Double) in
-            guard state.faults.isActive else { return (state.faults, 1) }
+            guard state.faults.totalRate > 0 else { return (state.faults, 1) }
             return (state.faults, SandboxAPI.nextUnitInterval(&state.random))
         }
         guard faults.isActive else { return nil }
+        if let limit = faults.maxBodyBytes, request.body.count > limit {
+            var response = SandboxResponse.error(status: 413, code: APIErrorCode.bodyTooLarge,
+                                                 message: "request body exceeds \(limit) bytes", requestId: requestId)
+            response.delay = faults.latency
+            return response
+        }
         var threshold = faults.dropConnectionRate
         if roll < threshold {
             var response = SandboxResponse(status: 0, json: .null)
@@ -157,6 +163,13 @@ struct SandboxAPI: Sendable {
         if roll < threshold {
             var response = SandboxResponse.error(status: 503, code: APIErrorCode.serviceUnavailable,
                                                  message: "service unavailable", requestId: requestId)
+            response.delay = faults.latency
+            return response
+        }
+        threshold += faults.internalErrorRate
+        if roll < threshold {
+            var response = SandboxResponse.error(status: 500, code: APIErrorCode.internalError,
+                                                 message: "internal error", requestId: requestId)
             response.delay = faults.latency
             return response
         }

@@ -8,6 +8,8 @@ public struct SandboxError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let recordFileUnavailable = Code(rawValue: "record-file-unavailable")
         /// The listening socket could not be bound.
         public static let bindFailed = Code(rawValue: "bind-failed")
+        /// A fault setting is unknown or out of range.
+        public static let invalidFaults = Code(rawValue: "invalid-faults")
 
         /// The code's text.
         public var description: String { rawValue }

@@ -23,7 +23,12 @@ struct SandboxCommand: AsyncParsableCommand {
 
         Every vendor endpoint requires the asapp-api-id and asapp-api-secret headers, except GET /v1/health. \
         Inspection routes need no credentials: GET /sandbox/v1/stats, GET /sandbox/v1/accepted/{agent|convo|customer}, \
-        GET /sandbox/v1/conversations, POST /sandbox/v1/reset.
+        GET /sandbox/v1/conversations, POST /sandbox/v1/reset, GET and POST /sandbox/v1/faults.
+
+        Faults: the --fault-* options make a share of vendor requests fail (429 with Retry-After, 503, 500, or \
+        a connection closed without an answer), decided by a generator seeded with --fault-seed. They can be \
+        changed while running: POST /sandbox/v1/faults with a JSON object such as \
+        {"tooManyRequestsRate":0.1,"latencyMs":20,"maxBodyBytes":4096}; members left out keep their value.
 
         On start one line is printed to standard output: "asapp-sandbox listening on http://HOST:PORT". \
         Logs go to standard error.
@@ -45,6 +50,27 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Largest request body accepted, in bytes (larger ones get 413).")
     var maxBodyBytes: Int = 16 * 1024 * 1024
 
+    @Option(name: .customLong("fault-429-rate"), help: ArgumentHelp("Share (0-1) of requests answered 429 with Retry-After.", valueName: "RATE"))
+    var fault429Rate: Double = 0
+
+    @Option(name: .customLong("retry-after"), help: ArgumentHelp("The Retry-After of injected 429s.", valueName: "SECONDS"))
+    var retryAfter: Int = 1
+
+    @Option(name: .customLong("fault-503-rate"), help: ArgumentHelp("Share (0-1) of requests answered 503.", valueName: "RATE"))
+    var fault503Rate: Double = 0
+
+    @Option(name: .customLong("fault-500-rate"), help: ArgumentHelp("Share (0-1) of requests answered 500.", valueName: "RATE"))
+    var fault500Rate: Double = 0
+
+    @Option(name: .customLong("fault-drop-rate"), help: ArgumentHelp("Share (0-1) of requests whose connection is closed unanswered.", valueName: "RATE"))
+    var faultDropRate: Double = 0
+
+    @Option(name: .customLong("fault-latency-ms"), help: ArgumentHelp("Delay added before every answer.", valueName: "MS"))
+    var faultLatencyMs: Int = 0
+
+    @Option(name: .customLong("fault-seed"), help: "Seed of the fault decisions (the same seed and requests meet the same faults).")
+    var faultSeed: UInt64 = 1
+
     @Flag(help: "Keep counters only, not accepted bodies (for benchmarks: memory stays flat).")
     var countsOnly = false
 
@@ -54,6 +80,15 @@ struct SandboxCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive") }
+        for (name, rate) in [("--fault-429-rate", fault429Rate), ("--fault-503-rate", fault503Rate),
+                             ("--fault-500-rate", fault500Rate), ("--fault-drop-rate", faultDropRate)] where !(0...1).contains(rate) {
+            throw ValidationError("\(name) must be between 0 and 1")
+        }
+        guard fault429Rate + fault503Rate + fault500Rate + faultDropRate <= 1 else {
+            throw ValidationError("the --fault-*-rate options add up to more than 1")
+        }
+        guard retryAfter >= 0 else { throw ValidationError("--retry-after must be 0 or more") }
+        guard faultLatencyMs >= 0 else { throw ValidationError("--fault-latency-ms must be 0 or more") }
     }
 
     func run() async throws {
@@ -74,6 +109,13 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.recordPath = recordPath
         configuration.maxBodyBytes = maxBodyBytes
         configuration.recordBodies = !countsOnly
+        configuration.faults.tooManyRequestsRate = fault429Rate
+        configuration.faults.retryAfterSeconds = retryAfter
+        configuration.faults.serviceUnavailableRate = fault503Rate
+        configuration.faults.internalErrorRate = fault500Rate
+        configuration.faults.dropConnectionRate = faultDropRate
+        configuration.faults.latency = .milliseconds(faultLatencyMs)
+        configuration.faults.seed = faultSeed
         if Self.environment("ASAPP_SANDBOX_API_SECRET") == nil {
             logger.warning("sandbox using demo credentials", metadata: ["reason": "ASAPP_SANDBOX_API_SECRET is not set"])
         }

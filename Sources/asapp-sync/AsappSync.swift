@@ -18,7 +18,9 @@ struct AsappSync: AsyncParsableCommand {
               64  the command line was wrong
               65  the mapping file has errors
               75  another run holds a stream; try again later
+              130 stopped by SIGINT or SIGTERM (a one-off run; scheduled mode exits 0)
             """,
-        subcommands: [SyncCommand.self, BackfillCommand.self, ValidateCommand.self, StatusCommand.self, DemoCommand.self]
+        subcommands: [SyncCommand.self, BackfillCommand.self, StatusCommand.self, ValidateCommand.self, RejectsCommand.self,
+                      DemoCommand.self]
     )
 }

@@ -33,6 +33,12 @@ struct APIOptions: ParsableArguments {
             help: "The API's base URL. Default: $ASAPP_API_BASE_URL, else https://api.sandbox.asapp.com.")
     var baseURL: String?
 
+    @Option(name: .customLong("ca-bundle"), help: "A PEM file of CA certificates to trust for HTTPS instead of the system's. Default: $ASAPP_API_CA_BUNDLE, else the system's trust store.")
+    var caBundle: String?
+
+    @Option(name: .customLong("max-requests-per-second"), help: "The most requests per second sent to each API endpoint. Default: no limit.")
+    var maxRequestsPerSecond: Double?
+
     /// Credentials come only from the environment (or files it names), never from arguments, which other
     /// users of the machine can read in the process list.
     func loader(_ env: Environment) throws -> LoaderConfiguration {
@@ -45,6 +51,9 @@ struct APIOptions: ParsableArguments {
             }
             configuration.baseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
         }
+        configuration.caBundlePath = caBundle ?? env["ASAPP_API_CA_BUNDLE"]
+        configuration.maxRequestsPerSecond = maxRequestsPerSecond
+        do { try configuration.validate() } catch { throw ValidationError("\(error)") }
         return configuration
     }
 }

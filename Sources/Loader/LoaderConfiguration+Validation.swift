@@ -1,0 +1,47 @@
+import NIOSSL
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension LoaderConfiguration {
+    /// Checks the settings that can be wrong before any request: the CA bundle (read and parsed now, so
+    /// a bad path fails at startup rather than on the first HTTPS connection) and the rate cap.
+    ///
+    /// - Throws: `LoaderConfigurationError`.
+    public func validate() throws(LoaderConfigurationError) {
+        _ = try tlsConfiguration()
+        if let rate = maxRequestsPerSecond, !(rate > 0 && rate.isFinite) {
+            throw LoaderConfigurationError(code: .invalidRateLimit,
+                                           message: "the request rate cap must be a positive number of requests per second, not \(rate)")
+        }
+    }
+
+    /// The TLS settings for the HTTP client: `nil` (the client's default, which verifies certificates
+    /// against the system's roots) unless a CA bundle is configured, in which case only its
+    /// certificates are trusted, still with full verification.
+    func tlsConfiguration() throws(LoaderConfigurationError) -> TLSConfiguration? {
+        guard let path = caBundlePath else { return nil }
+        guard access(path, R_OK) == 0 else {
+            throw LoaderConfigurationError(code: .caBundleUnreadable,
+                                           message: "the CA bundle \(path) does not exist or cannot be read (errno \(errno))")
+        }
+        let certificates: [NIOSSLCertificate]
+        do {
+            certificates = try NIOSSLCertificate.fromPEMFile(path)
+        } catch {
+            throw LoaderConfigurationError(code: .caBundleInvalid, message: "the CA bundle \(path) is not a PEM file of certificates: \(error)")
+        }
+        guard !certificates.isEmpty else {
+            throw LoaderConfigurationError(code: .caBundleInvalid, message: "the CA bundle \(path) holds no PEM certificate")
+        }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .fullVerification
+        tls.trustRoots = .certificates(certificates)
+        return tls
+    }
+}
