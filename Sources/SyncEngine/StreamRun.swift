@@ -82,6 +82,9 @@ struct StreamRun: Sendable {
         var result = PhaseResult()
         var nextToCommit = 0
         var answered: [Int: Answer] = [:]
+        /// Set as soon as any answer is a failure, even one not yet next in commit order: no new batch is
+        /// sent after it (a refused credential would be refused again by every one).
+        var halted = false
     }
 
     func run(source: PostgresConnection) async -> PhaseResult {
@@ -143,6 +146,7 @@ struct StreamRun: Sendable {
 
             func settle(_ answer: Answer) async throws {
                 inFlight -= 1
+                if case .failure = answer.1 { progress.halted = true }
                 progress.answered[answer.0.sequence] = answer
                 while let (batch, result) = progress.answered.removeValue(forKey: progress.nextToCommit) {
                     progress.nextToCommit += 1
@@ -159,7 +163,7 @@ struct StreamRun: Sendable {
 
             func dispatch(_ batch: Batch) async throws {
                 while inFlight >= maxInFlight, let answer = try await group.next() { try await settle(answer) }
-                guard progress.result.failure == nil else { return }
+                guard progress.result.failure == nil, !progress.halted else { return }
                 inFlight += 1
                 if batch.items.isEmpty {
                     try await settle((batch, .success([])))
@@ -168,7 +172,7 @@ struct StreamRun: Sendable {
                 }
             }
 
-            pages: while progress.result.failure == nil {
+            pages: while progress.result.failure == nil, !progress.halted {
                 if context.stopRequested {
                     progress.result.interrupted = true
                     break pages
@@ -198,7 +202,7 @@ struct StreamRun: Sendable {
                         try await dispatch(current)
                         sequence += 1
                         current = Batch(sequence: sequence)
-                        if progress.result.failure != nil { break pages }
+                        if progress.result.failure != nil || progress.halted { break pages }
                         if context.stopRequested {
                             progress.result.interrupted = true
                             break pages
