@@ -17,7 +17,7 @@ extension APIClient {
             }
             return ItemResult(eventID: nil, error: nil, status: 200, returnedID: id)
         }
-        return refused(answer)
+        return APIClient.refusedResult(answer)
     }
 
     /// Posts up to 300 messages, in order, to the conversation the API knows as `conversationID`.
@@ -27,15 +27,7 @@ extension APIClient {
     ///   the API (404), which the caller must resolve before any of these messages can go.
     public func postMessages(_ messages: [JSONObject], conversationID: String) async throws(DeliveryError) -> ItemResult {
         let path = Endpoint.createMessageBatch.path(conversationId: conversationID)
-        var body: [UInt8] = []
-        body.reserveCapacity(messages.count * 160)
-        body.append(contentsOf: #"{"messages":["#.utf8)
-        for (i, message) in messages.enumerated() {
-            if i > 0 { body.append(UInt8(ascii: ",")) }
-            JSONValue.object(message).encode(into: &body)
-        }
-        body.append(contentsOf: "]}".utf8)
-        let answer = try await post(path, endpoint: .createMessageBatch, body: body)
+        let answer = try await post(path, endpoint: .createMessageBatch, body: APIClient.envelopeBody("messages", messages))
         if answer.status == 404 {
             let (code, message) = APIClient.envelope(answer.body)
             throw DeliveryError(code: .unknownConversation, endpoint: Endpoint.createMessageBatch.pathTemplate, status: 404,
@@ -44,12 +36,6 @@ extension APIClient {
         }
         if let refusal = APIClient.refusal(answer, path: Endpoint.createMessageBatch.pathTemplate) { throw refusal }
         if answer.status == 200 { return ItemResult(eventID: nil, error: nil, status: 200) }
-        return refused(answer)
-    }
-
-    private func refused(_ answer: Answer) -> ItemResult {
-        let (code, message) = APIClient.envelope(answer.body)
-        let reason = [code, message].compactMap { $0 }.joined(separator: ": ")
-        return ItemResult(eventID: nil, error: reason.isEmpty ? "refused with HTTP \(answer.status)" : reason, status: answer.status)
+        return APIClient.refusedResult(answer)
     }
 }

@@ -37,15 +37,7 @@ extension APIClient {
 
     private func deliverMany(_ items: ArraySlice<JSONObject>, entity: MetadataEntity) async throws(DeliveryError) -> [ItemResult] {
         let path = entity.many.path()
-        var body: [UInt8] = []
-        body.reserveCapacity(items.count * 256)
-        body.append(contentsOf: #"{"items":["#.utf8)
-        for (i, item) in items.enumerated() {
-            if i > 0 { body.append(UInt8(ascii: ",")) }
-            JSONValue.object(item).encode(into: &body)
-        }
-        body.append(contentsOf: "]}".utf8)
-        let answer = try await post(path, endpoint: entity.many, body: body)
+        let answer = try await post(path, endpoint: entity.many, body: APIClient.envelopeBody("items", items))
         if let refusal = APIClient.refusal(answer, path: path) { throw refusal }
         switch answer.status {
         case 200, 400:
@@ -89,9 +81,28 @@ extension APIClient {
 
     /// Every item refused for the reason the answer's error envelope gives.
     private func wholeBatchRefused(_ count: Int, _ answer: Answer) -> [ItemResult] {
+        Array(repeating: APIClient.refusedResult(answer), count: count)
+    }
+
+    /// `{"NAME":[item,item,...]}`, written straight to bytes.
+    static func envelopeBody(_ name: String, _ items: some Collection<JSONObject>) -> [UInt8] {
+        var body: [UInt8] = []
+        body.reserveCapacity(items.count * 256)
+        body.append(UInt8(ascii: "{"))
+        JSONValue.encodeString(name, into: &body)
+        body.append(contentsOf: ":[".utf8)
+        for (i, item) in items.enumerated() {
+            if i > 0 { body.append(UInt8(ascii: ",")) }
+            JSONValue.object(item).encode(into: &body)
+        }
+        body.append(contentsOf: "]}".utf8)
+        return body
+    }
+
+    /// A refused result carrying the reason the answer's error envelope gives.
+    static func refusedResult(_ answer: Answer) -> ItemResult {
         let (code, message) = APIClient.envelope(answer.body)
         let reason = [code, message].compactMap { $0 }.joined(separator: ": ")
-        let error = reason.isEmpty ? "refused with HTTP \(answer.status)" : reason
-        return Array(repeating: ItemResult(eventID: nil, error: error, status: answer.status), count: count)
+        return ItemResult(eventID: nil, error: reason.isEmpty ? "refused with HTTP \(answer.status)" : reason, status: answer.status)
     }
 }

@@ -87,11 +87,7 @@ struct BackfillCommand: AsyncParsableCommand {
         let logger = try logging.bootstrap()
         let env = Environment()
         let file = try MappingLoading.load(mapping)
-        var source = database.source(env)
-        source.statementTimeout = statementTimeout.flatMap(DurationText.parse)
-        var configuration = SyncConfiguration(source: source, loader: try api.loader(env))
-        configuration.state = database.state(env)
-        configuration.stateSchema = database.stateSchema
+        var configuration = try database.syncConfiguration(env, api: api, statementTimeout: statementTimeout)
         configuration.pageSize = pageSize
         Signals.install()
         configuration.stop = processStop

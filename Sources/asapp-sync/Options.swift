@@ -3,6 +3,7 @@ import Foundation
 import Loader
 import Logging
 import Postgres
+import SyncEngine
 
 /// Where the source database is.
 struct DatabaseOptions: ParsableArguments {
@@ -20,6 +21,17 @@ struct DatabaseOptions: ParsableArguments {
 
     func source(_ env: Environment) -> PostgresConfiguration {
         PostgresConfiguration(connectionString: databaseURL ?? env["ASAPP_SYNC_DATABASE_URL"] ?? "")
+    }
+
+    /// A sync configuration from these options: the source (with `statementTimeout`), the state
+    /// database and schema, and the API.
+    func syncConfiguration(_ env: Environment, api: APIOptions, statementTimeout: String?) throws -> SyncConfiguration {
+        var source = self.source(env)
+        source.statementTimeout = statementTimeout.flatMap(DurationText.parse)
+        var configuration = SyncConfiguration(source: source, loader: try api.loader(env))
+        configuration.state = state(env)
+        configuration.stateSchema = stateSchema
+        return configuration
     }
 
     func state(_ env: Environment) -> PostgresConfiguration? {

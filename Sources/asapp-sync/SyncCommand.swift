@@ -87,12 +87,8 @@ struct SyncCommand: AsyncParsableCommand {
         let logger = try logging.bootstrap()
         let env = Environment()
         let file = try MappingLoading.load(mapping)
-        var source = database.source(env)
-        source.statementTimeout = statementTimeout.flatMap(DurationText.parse)
-        var configuration = SyncConfiguration(source: source, loader: try api.loader(env))
+        var configuration = try database.syncConfiguration(env, api: api, statementTimeout: statementTimeout)
         configuration.waitForLock = waitForLock
-        configuration.state = database.state(env)
-        configuration.stateSchema = database.stateSchema
         configuration.pageSize = pageSize
         configuration.defaultBatchSize = batchSize
         configuration.maxInFlightBatches = concurrency
