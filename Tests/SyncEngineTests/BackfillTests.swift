@@ -53,7 +53,9 @@ struct BackfillTests {
                 .write(toFile: mappingPath, atomically: true, encoding: .utf8)
             let env = ["ASAPP_API_ID": SyncHarness.apiID, "ASAPP_API_SECRET": SyncHarness.apiSecret, "ASAPP_API_BASE_URL": h.sandbox.baseURL]
             let arguments = ["backfill", "--mapping", mappingPath, "--stream", "convs", "--from", "2024-04-01", "--to", "2024-04-07",
-                             "--window", "1d", "--parallel", "2", "--page-size", "10", "--database-url", h.databaseURL]
+                             "--window", "1d", "--parallel", "2", "--page-size", "10", "--database-url", h.databaseURL,
+                             // Slow enough that each interruption lands mid-run, however loaded the machine is.
+                             "--max-rows-per-second", "150"]
 
             func rowsDone() async -> Int {
                 Int((try? await h.scalar("SELECT coalesce(sum(rows_read), 0)::text FROM asapp_sync.backfill_windows")) ?? nil ?? "0") ?? 0
