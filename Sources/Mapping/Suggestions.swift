@@ -1,7 +1,7 @@
 /// "Did you mean" help for near-miss names.
-enum Suggestions {
+public enum Suggestions {
     /// The candidate closest to `name` by edit distance (case-insensitive), if close enough to be a typo.
-    static func closest(to name: String, in candidates: some Sequence<String>) -> String? {
+    public static func closest(to name: String, in candidates: some Sequence<String>) -> String? {
         let target = Array(name.lowercased().unicodeScalars)
         var best: (name: String, distance: Int)?
         for candidate in candidates {

@@ -20,7 +20,7 @@ struct AsappSync: AsyncParsableCommand {
               75  another run holds a stream; try again later
               130 stopped by SIGINT or SIGTERM (a one-off run; scheduled mode exits 0)
             """,
-        subcommands: [SyncCommand.self, BackfillCommand.self, StatusCommand.self, ValidateCommand.self, RejectsCommand.self,
+        subcommands: [SyncCommand.self, BackfillCommand.self, StatusCommand.self, ValidateCommand.self, PreviewCommand.self, RejectsCommand.self,
                       DemoCommand.self]
     )
 }
