@@ -107,12 +107,65 @@ struct StreamRun: Sendable {
             case .metadata(let entity, let batched):
                 return .success(try await context.client.deliverMetadata(batch.items, entity: entity, batched: batched))
             case .conversations:
-                var results: [ItemResult] = []
-                for item in batch.items { results.append(try await context.client.createConversation(item)) }
-                return .success(results)
+                return .success(try await createConversations(batch.items))
             }
         } catch {
             return .failure(error)
+        }
+    }
+
+    /// Conversations per batch: each is its own request, but the batch commits their ids in one
+    /// transaction, so the state database sees one commit per group instead of one per conversation.
+    static let conversationsPerBatch = 100
+    /// Create requests of one batch in flight at once (times the batches in flight).
+    static let conversationRequestsPerBatch = 4
+
+    /// Creates `items` with a few requests in flight; results in the items' order. When one fails to be
+    /// delivered, the whole batch counts as not delivered (creating is idempotent by `externalId`).
+    private func createConversations(_ items: [JSONObject]) async throws(DeliveryError) -> [ItemResult] {
+        let client = context.client
+        let width = StreamRun.conversationRequestsPerBatch
+        let answers = await withTaskGroup(of: CreateAnswer.self, returning: [CreateAnswer].self) { group in
+            var answers: [CreateAnswer] = []
+            answers.reserveCapacity(items.count)
+            var next = 0
+            while next < min(width, items.count) {
+                let (index, item) = (next, items[next])
+                group.addTask { await StreamRun.create(item, index: index, client: client) }
+                next += 1
+            }
+            while let answer = await group.next() {
+                answers.append(answer)
+                if answer.failure == nil, next < items.count {
+                    let (index, item) = (next, items[next])
+                    group.addTask { await StreamRun.create(item, index: index, client: client) }
+                    next += 1
+                }
+            }
+            return answers
+        }
+        // Keep a refusal of the credentials over other failures, else the first.
+        if let failure = answers.first(where: { $0.failure?.stopsRun == true })?.failure ?? answers.first(where: { $0.failure != nil })?.failure {
+            throw failure
+        }
+        // Without a failure every item was sent and answered.
+        var results = [ItemResult?](repeating: nil, count: items.count)
+        for answer in answers { results[answer.index] = answer.result }
+        return results.compactMap { $0 }
+    }
+
+    /// One create request's outcome, by the item's position in its batch.
+    struct CreateAnswer: Sendable {
+        var index: Int
+        var result: ItemResult?
+        var failure: DeliveryError?
+    }
+
+    private static func create(_ item: JSONObject, index: Int, client: APIClient) async -> CreateAnswer {
+        do throws(DeliveryError) {
+            return CreateAnswer(index: index, result: try await client.createConversation(item), failure: nil)
+        } catch {
+            return CreateAnswer(index: index, result: nil, failure: error)
         }
     }
 
@@ -130,7 +183,7 @@ struct StreamRun: Sendable {
         }
         let batchSize: Int = switch kind {
         case .metadata(_, let batched): batched ? (section.batchSize ?? context.configuration.defaultBatchSize) : 1
-        case .conversations: 1
+        case .conversations: StreamRun.conversationsPerBatch
         }
         let maxInFlight = max(1, context.configuration.maxInFlightBatches)
 
