@@ -221,14 +221,26 @@ struct StreamRun: Sendable {
                 }
             }
 
+            let pageSize = context.configuration.pageSize
+            let throttle = self.throttle
+            @Sendable func read(after position: SyncPosition?) async throws -> ExtractedPage {
+                await throttle?.acquire(pageSize)
+                return try await extractor.page(after: position, in: range)
+            }
+            var upcoming: ExtractedPage?
             pages: while progress.result.failure == nil {
                 if context.stopRequested {
                     progress.result.interrupted = true
                     break pages
                 }
-                await throttle?.acquire(context.configuration.pageSize)
-                let page = try await extractor.page(after: cursor, in: range)
+                let page: ExtractedPage
+                if let upcoming { page = upcoming } else { page = try await read(after: cursor) }
+                upcoming = nil
                 progress.result.stats.rowsRead += page.rows.count
+                let after = page.end ?? cursor
+                // The next page is read while this one is mapped and sent, so the database's work and the
+                // connector's overlap; at most two pages are held.
+                async let next: ExtractedPage? = page.isLast ? nil : read(after: after)
                 for row in page.rows {
                     if mapper == nil { mapper = try RowMapper(section: section, streamName: stream, columns: row.columns) }
                     let m = mapper!
@@ -258,7 +270,8 @@ struct StreamRun: Sendable {
                         }
                     }
                 }
-                cursor = page.end ?? cursor
+                cursor = after
+                upcoming = try await next
                 if page.isLast { break }
             }
             if current.rows > 0, progress.result.failure == nil, !progress.result.interrupted {
