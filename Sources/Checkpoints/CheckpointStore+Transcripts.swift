@@ -41,13 +41,21 @@ extension CheckpointStore {
                                     created: [(sourceKey: String, externalID: String, asappID: String)],
                                     rejects: [RejectRecord]) async throws {
         let schema = self.schema
+        // One statement for the whole batch. A key appears once per statement (ON CONFLICT cannot touch a
+        // row twice), the last id given winning.
+        var latest: [String: Int] = [:]
+        for (i, c) in created.enumerated() { latest[c.sourceKey] = i }
+        let unique = created.indices.filter { latest[created[$0].sourceKey] == $0 }.map { created[$0] }
         try await connection.withTransaction { conn in
-            for c in created {
+            if !unique.isEmpty {
                 _ = try conn.query("""
-                    INSERT INTO \(schema).conversations (stream, source_key, external_id, asapp_id) VALUES ($1, $2, $3, $4)
+                    INSERT INTO \(schema).conversations (stream, source_key, external_id, asapp_id)
+                    SELECT $1, c.source_key, c.external_id, c.asapp_id FROM unnest($2::text[], $3::text[], $4::text[])
+                        AS c(source_key, external_id, asapp_id)
                     ON CONFLICT (stream, source_key) DO UPDATE SET external_id = excluded.external_id,
                         asapp_id = excluded.asapp_id, updated_at = now()
-                    """, [PostgresBind(stream), PostgresBind(c.sourceKey), PostgresBind(c.externalID), PostgresBind(c.asappID)])
+                    """, [PostgresBind(stream), PostgresBind(unique.map { $0.sourceKey }), PostgresBind(unique.map { $0.externalID }),
+                          PostgresBind(unique.map { $0.asappID })])
             }
             try CheckpointStore.record(rejects, runID: runID, schema: schema, on: conn)
             if let position {

@@ -98,16 +98,23 @@ public struct CheckpointStore: Sendable {
 
     /// Inserts reject records, inside the caller's transaction.
     static func record(_ rejects: [RejectRecord], runID: Int64, schema: String, on conn: isolated PostgresConnection) throws {
-        for reject in rejects {
-            _ = try conn.query("""
-                INSERT INTO \(schema).rejects
-                    (run_id, stream, source_key, watermark, event_id, payload, stage, field, http_status, error, attempts)
-                VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11)
-                """, [PostgresBind(runID), PostgresBind(reject.stream), PostgresBind(reject.sourceKey), PostgresBind(reject.watermark),
-                      PostgresBind(reject.eventID), PostgresBind(reject.payload?.jsonString), PostgresBind(reject.stage.rawValue),
-                      PostgresBind(reject.field), PostgresBind(text: reject.httpStatus.map(String.init)), PostgresBind(reject.error),
-                      PostgresBind(reject.attempts)])
-        }
+        // One statement for the whole batch: a batch of messages can carry hundreds of rejects, and one
+        // round trip each would dominate its commit.
+        guard !rejects.isEmpty else { return }
+        _ = try conn.query("""
+            INSERT INTO \(schema).rejects
+                (run_id, stream, source_key, watermark, event_id, payload, stage, field, http_status, error, attempts)
+            SELECT $1, r.stream, r.source_key, r.watermark, r.event_id, r.payload::jsonb, r.stage, r.field, r.http_status::int,
+                   r.error, r.attempts::int
+            FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                        $10::text[], $11::text[])
+                WITH ORDINALITY AS r(stream, source_key, watermark, event_id, payload, stage, field, http_status, error, attempts, n)
+            ORDER BY r.n
+            """, [PostgresBind(runID), PostgresBind(rejects.map { $0.stream }), PostgresBind(rejects.map { $0.sourceKey }),
+                  PostgresBind(rejects.map { $0.watermark }), PostgresBind(rejects.map { $0.eventID }),
+                  PostgresBind(rejects.map { $0.payload?.jsonString }), PostgresBind(rejects.map { $0.stage.rawValue }),
+                  PostgresBind(rejects.map { $0.field }), PostgresBind(rejects.map { $0.httpStatus.map(String.init) }),
+                  PostgresBind(rejects.map { $0.error }), PostgresBind(rejects.map { String($0.attempts) })])
     }
 
     /// Moves a checkpoint, inside the caller's transaction.

@@ -94,9 +94,7 @@ extension TransformStep {
         case .lower: return mapText(value, zone) { $0.lowercased() }
         case .truncate(let limit): return mapText(value, zone) { TransformStep.truncate($0, toUTF16: limit) }
         case .replace(let regex, let template):
-            return mapText(value, zone) { text in
-                regex.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: template)
-            }
+            return mapText(value, zone) { text in ReplaceCache.shared.replace(regex, template: template, in: text) }
         case .nullIf(let values):
             if case .stringArray(let items) = value {
                 return .success(.stringArray(items.map { $0.flatMap { values.contains($0) ? nil : $0 } }))

@@ -55,13 +55,20 @@ struct MessageRun: Sendable {
             "SELECT * FROM \(relation) AS src WHERE \(window(hasStart: hasStart)) AND (\(conv) IS NULL OR \(ord) IS NULL) ORDER BY \(wm), \(key)"
         }
 
-        /// Conversation keys after `$n` (when `after`), `$n+1` the page size.
-        func conversations(hasStart: Bool, after: Bool) -> String {
+        /// The window's placeable messages in `(conversation, order, key)` order, one page: after the row
+        /// `$n`..`$n+2` (conversation, order, key) when `after` is `.row`, after the whole conversation `$n`
+        /// when `.conversation`; the page size last. One index range scan per page.
+        func stream(hasStart: Bool, after: StreamCursor?) -> String {
             let n = hasStart ? 5 : 3
+            let (condition, limit): (String, Int) = switch after {
+            case nil: ("", n)
+            case .row: (" AND (\(conv), \(ord), \(key)) > ($\(n), $\(n + 1), $\(n + 2))", n + 3)
+            case .conversation: (" AND \(conv) > $\(n)", n + 1)
+            }
             return """
-                SELECT \(conv) FROM \(relation) AS src
-                WHERE \(window(hasStart: hasStart)) AND \(conv) IS NOT NULL AND \(ord) IS NOT NULL\(after ? " AND \(conv) > $\(n)" : "")
-                GROUP BY \(conv) ORDER BY \(conv) LIMIT $\(after ? n + 1 : n)
+                SELECT * FROM \(relation) AS src
+                WHERE \(window(hasStart: hasStart)) AND \(conv) IS NOT NULL AND \(ord) IS NOT NULL\(condition)
+                ORDER BY \(conv), \(ord), \(key) LIMIT $\(limit)
                 """
         }
 
@@ -75,6 +82,45 @@ struct MessageRun: Sendable {
                 """
         }
     }
+
+    /// Where the window's streaming read goes on from.
+    enum StreamCursor: Sendable {
+        /// After this message (conversation, order and key as text).
+        case row(conversation: String, order: String, key: String)
+        /// After every message of this conversation.
+        case conversation(String)
+
+        var binds: [PostgresBind] {
+            switch self {
+            case .row(let c, let o, let k): [PostgresBind(c), PostgresBind(o), PostgresBind(k)]
+            case .conversation(let c): [PostgresBind(c)]
+            }
+        }
+    }
+
+    /// One conversation's messages as read, in order.
+    typealias ConversationRows = (key: String, rows: [SourceRow])
+
+    /// What a delivery task takes on.
+    enum Job: Sendable {
+        /// Whole conversations read together: their ids and progress are looked up in one round trip
+        /// each and their progress committed in one transaction.
+        case group([ConversationRows])
+        /// A conversation too long to hold in memory: read and delivered on its own, one batch at a time.
+        case alone(String)
+    }
+
+    /// Rows of consecutive whole conversations delivered as one group. Default: 600. Progress is
+    /// committed per group, so a crash can send a group's messages again (the Conversations API has no
+    /// key to drop repeats): with two groups in flight, at most about as many messages as four
+    /// conversations' batches of 300 in flight would.
+    static let groupRows = 600
+    /// A conversation with more messages than this is delivered on its own. Default: 3,000.
+    static let aloneRows = 3000
+    /// Rows per page of the window's streaming read. Default: 5,000.
+    static let pageRows = 5000
+    /// Groups in flight at once; each delivers its conversations `--concurrency` at a time.
+    static let groupsInFlight = 2
 
     /// What one conversation's delivery did.
     struct ConversationResult: Sendable {
@@ -140,8 +186,6 @@ struct MessageRun: Sendable {
             result.stats.itemsRejected += rejects.count
         }
 
-        let maxInFlight = max(1, context.configuration.maxInFlightBatches)
-        var after: String?
         var failure: DeliveryError?
         var otherFailure: String?
         try await withThrowingTaskGroup(of: ConversationResult.self) { group in
@@ -154,27 +198,81 @@ struct MessageRun: Sendable {
                 if otherFailure == nil, let f = r.otherFailure { otherFailure = f }
                 if r.connectionLost { result.connectionLost = true }
             }
-            keys: while failure == nil && otherFailure == nil {
-                var pageBinds = binds
-                if let after { pageBinds.append(PostgresBind(after)) }
-                pageBinds.append(PostgresBind(1000))
-                let page = try await source.query(queries.conversations(hasStart: hasStart, after: after != nil), pageBinds)
-                if page.isEmpty { break }
-                for row in page {
-                    guard let conversationKey = try row.sourceValue(at: 0).sqlText else { continue }
-                    after = conversationKey
-                    while inFlight >= maxInFlight, let r = try await group.next() { absorb(r) }
-                    if failure != nil || otherFailure != nil { break keys }
-                    if context.stopRequested {
-                        result.interrupted = true
-                        break keys
-                    }
-                    inFlight += 1
-                    group.addTask {
-                        await deliverConversation(conversationKey, window: window, queries: queries, source: source)
+            func dispatch(_ job: Job, mapper: RowMapper?) async throws -> Bool {
+                while inFlight >= MessageRun.groupsInFlight, let r = try await group.next() { absorb(r) }
+                if failure != nil || otherFailure != nil { return false }
+                if context.stopRequested {
+                    result.interrupted = true
+                    return false
+                }
+                inFlight += 1
+                group.addTask {
+                    switch job {
+                    case .group(let conversations):
+                        return await deliverGroup(conversations, mapper: mapper!, window: window, queries: queries, source: source)
+                    case .alone(let key):
+                        return await deliverConversation(key, window: window, queries: queries, source: source)
                     }
                 }
-                if page.count < 1000 { break }
+                return true
+            }
+
+            // One ordered read of the window: rows come grouped by conversation, so each conversation is
+            // whole once the next one starts (the last one of a page may go on in the next page).
+            var cursor: StreamCursor?
+            var mapper: RowMapper?
+            var columns: (conversation: Int, order: Int, key: Int)?
+            var carry: ConversationRows?
+            var pending: [ConversationRows] = []
+            var pendingRows = 0
+            var stopped = false
+            reading: while true {
+                var pageBinds = binds + (cursor?.binds ?? [])
+                pageBinds.append(PostgresBind(MessageRun.pageRows))
+                let rows = try await source.query(queries.stream(hasStart: hasStart, after: cursor), pageBinds).sourceRows()
+                var restart: StreamCursor?
+                for row in rows {
+                    if columns == nil {
+                        mapper = try RowMapper(section: section, streamName: stream, columns: row.columns)
+                        columns = (try RowMapper.columnIndex(messages.conversationColumn, in: row.columns, stream: stream,
+                                                             location: messages.conversationLocation),
+                                   try RowMapper.columnIndex(messages.orderColumn, in: row.columns, stream: stream,
+                                                             location: messages.orderLocation),
+                                   try RowMapper.columnIndex(section.source.key, in: row.columns, stream: stream,
+                                                             location: section.source.keyLocation))
+                    }
+                    let conversationKey = row.values[columns!.conversation].sqlText ?? ""
+                    if carry?.key != conversationKey {
+                        if let whole = carry {
+                            pending.append(whole)
+                            pendingRows += whole.rows.count
+                            if pendingRows >= MessageRun.groupRows {
+                                guard try await dispatch(.group(pending), mapper: mapper) else { stopped = true; break reading }
+                                pending = []
+                                pendingRows = 0
+                            }
+                        }
+                        carry = (conversationKey, [])
+                    }
+                    carry!.rows.append(row)
+                    if carry!.rows.count > MessageRun.aloneRows {
+                        guard try await dispatch(.alone(conversationKey), mapper: mapper) else { stopped = true; break reading }
+                        carry = nil
+                        restart = .conversation(conversationKey)
+                        break
+                    }
+                }
+                if let restart {
+                    cursor = restart
+                    continue
+                }
+                guard rows.count == MessageRun.pageRows, let last = rows.last, let columns else { break }
+                cursor = .row(conversation: last.values[columns.conversation].sqlText ?? "", order: last.values[columns.order].sqlText ?? "",
+                              key: last.values[columns.key].sqlText ?? "")
+            }
+            if !stopped {
+                if let whole = carry { pending.append(whole) }
+                if !pending.isEmpty { _ = try await dispatch(.group(pending), mapper: mapper) }
             }
             while inFlight > 0, let r = try await group.next() { absorb(r) }
         }
@@ -194,6 +292,158 @@ struct MessageRun: Sendable {
         }
         try await store.closeMessageWindow(checkpoint, runID: context.runID, window: window, rows: result.stats.rowsRead)
         result.end = window.end
+    }
+
+    /// What one conversation of a group did: what the API acknowledged, and how far.
+    struct GroupMember: Sendable {
+        var key: String
+        var position: SyncPosition?
+        var rejects: [RejectRecord] = []
+        var stats = StreamRunStats()
+        var batches = 0
+        var failure: DeliveryError?
+        var otherFailure: String?
+    }
+
+    /// Delivers whole conversations read together: their ids and progress are looked up at once, they go
+    /// `--concurrency` at a time (each one's batches strictly in order), and what the API acknowledged is
+    /// committed in one transaction. A conversation with progress in the window (a resumed run) is
+    /// delivered on its own path, after its progress.
+    private func deliverGroup(_ conversations: [ConversationRows], mapper: RowMapper, window: MessageWindow, queries: Queries,
+                              source: PostgresConnection) async -> ConversationResult {
+        var out = ConversationResult()
+        var resumed: [String] = []
+        do {
+            let store = context.store
+            let keys = conversations.map(\.key)
+            let known = try await store.conversations(stream: conversationStream, sourceKeys: keys)
+            let progress = try await store.messageProgress(checkpoint, conversationKeys: keys)
+            let fresh = conversations.filter { progress[$0.key] == nil }
+            resumed = conversations.filter { progress[$0.key] != nil }.map(\.key)
+            let width = max(1, context.configuration.maxInFlightBatches)
+            let members = await withTaskGroup(of: GroupMember.self) { group in
+                var members: [GroupMember] = []
+                var next = 0
+                func start(_ i: Int) {
+                    let conversation = fresh[i]
+                    let id = known[conversation.key]
+                    group.addTask { await deliverRows(conversation, known: id, mapper: mapper) }
+                }
+                while next < min(width, fresh.count) { start(next); next += 1 }
+                while let member = await group.next() {
+                    members.append(member)
+                    if member.failure == nil, member.otherFailure == nil, !context.stopRequested, next < fresh.count {
+                        start(next)
+                        next += 1
+                    }
+                }
+                return members
+            }
+            var positions: [(conversationKey: String, position: SyncPosition)] = []
+            var rejects: [RejectRecord] = []
+            for member in members {
+                if let position = member.position { positions.append((member.key, position)) }
+                rejects += member.rejects
+            }
+            do {
+                try await store.commitMessages(checkpoint, runID: context.runID, progress: positions, rejects: rejects)
+            } catch {
+                out.otherFailure = RunContext.describe(error)
+                out.connectionLost = StateSession.isReconnectable(error)
+                return out
+            }
+            for member in members {
+                out.stats += member.stats
+                out.batches += member.batches
+                if out.failure == nil, let f = member.failure { out.failure = f }
+                if out.otherFailure == nil, let f = member.otherFailure { out.otherFailure = f }
+            }
+            if fresh.count > members.count, out.failure == nil, out.otherFailure == nil { return out }
+        } catch {
+            out.otherFailure = RunContext.describe(error)
+            out.connectionLost = StateSession.isReconnectable(error)
+            return out
+        }
+        for key in resumed where out.failure == nil && out.otherFailure == nil && !context.stopRequested {
+            let r = await deliverConversation(key, window: window, queries: queries, source: source)
+            out.stats += r.stats
+            out.batches += r.batches
+            out.failure = r.failure
+            out.otherFailure = r.otherFailure
+            out.connectionLost = r.connectionLost
+        }
+        return out
+    }
+
+    /// Maps and posts one conversation's rows in batches, each after the previous one's answer; commits
+    /// nothing: the caller commits what the result says was acknowledged.
+    private func deliverRows(_ conversation: ConversationRows, known: KnownConversation?, mapper: RowMapper) async -> GroupMember {
+        var member = GroupMember(key: conversation.key)
+        member.stats.rowsRead = conversation.rows.count
+        let batchSize = section.batchSize ?? APILimits.maxMessagesPerBatch
+        var items: [JSONObject] = []
+        var itemSources: [(key: String, watermark: String?)] = []
+        var rejects: [RejectRecord] = []
+        var last: SyncPosition?
+        let orderColumn = messages.orderColumn
+
+        func flush() async throws(DeliveryError) {
+            guard let position = last else { return }
+            var sent = 0
+            if !items.isEmpty {
+                let answer = try await context.client.postMessages(items, conversationID: known!.asappID)
+                member.batches += 1
+                member.stats.requests += 1
+                if answer.accepted {
+                    sent = items.count
+                } else {
+                    for (item, source) in zip(items, itemSources) {
+                        rejects.append(RejectRecord(stream: checkpoint, sourceKey: source.key, watermark: source.watermark, eventID: nil,
+                                                    payload: .object(item), stage: .api, field: nil, httpStatus: answer.status,
+                                                    error: answer.error ?? "refused"))
+                    }
+                }
+            }
+            member.stats.itemsSent += sent
+            member.stats.itemsRejected += rejects.count
+            member.rejects += rejects
+            member.position = position
+            items.removeAll(keepingCapacity: true)
+            itemSources.removeAll(keepingCapacity: true)
+            rejects.removeAll(keepingCapacity: true)
+            last = nil
+        }
+
+        do {
+            for row in conversation.rows {
+                let key = mapper.key(of: row)
+                let watermark = mapper.watermark(of: row).sqlText
+                if known == nil {
+                    rejects.append(RejectRecord(stream: checkpoint, sourceKey: key, watermark: watermark, eventID: nil, payload: nil,
+                                                stage: .mapping, field: nil, httpStatus: nil,
+                                                error: "no-conversation: conversation \(conversation.key) was not created (its row was rejected or is not in the conversations' source)"))
+                } else {
+                    switch try mapper.map(row) {
+                    case .item(let item):
+                        items.append(item)
+                        itemSources.append((key, watermark))
+                    case .rejected(let r):
+                        rejects.append(RejectRecord(stream: checkpoint, sourceKey: key, watermark: watermark, eventID: nil, payload: nil,
+                                                    stage: .mapping, field: r.field, httpStatus: nil, error: "\(r.code): \(r.message)"))
+                    case .skipped:
+                        member.stats.skipped += 1
+                    }
+                }
+                last = SyncPosition(watermark: row[orderColumn]?.sqlText ?? "", key: key)
+                if items.count >= batchSize { try await flush() }
+            }
+            try await flush()
+        } catch let error as DeliveryError {
+            member.failure = error
+        } catch {
+            member.otherFailure = RunContext.describe(error)
+        }
+        return member
     }
 
     /// Delivers one conversation's messages in the window, resuming after its recorded progress.

@@ -110,12 +110,67 @@ struct StreamRun: Sendable {
             case .metadata(let entity, let batched):
                 return .success(try await context.client.deliverMetadata(batch.items, entity: entity, batched: batched))
             case .conversations:
-                var results: [ItemResult] = []
-                for item in batch.items { results.append(try await context.client.createConversation(item)) }
-                return .success(results)
+                return .success(try await createConversations(batch.items))
             }
         } catch {
             return .failure(error)
+        }
+    }
+
+    /// Conversations per batch: each is its own request, but the batch commits their ids in one
+    /// transaction, so the state database sees one commit per group instead of one per conversation.
+    /// Default: 8, small so that a run that keeps crashing still moves; after a crash the batches in
+    /// flight are created again (an update: same id).
+    static let conversationsPerBatch = 8
+    /// Create requests of one batch in flight at once (times the batches in flight).
+    static let conversationRequestsPerBatch = 4
+
+    /// Creates `items` with a few requests in flight; results in the items' order. When one fails to be
+    /// delivered, the whole batch counts as not delivered (creating is idempotent by `externalId`).
+    private func createConversations(_ items: [JSONObject]) async throws(DeliveryError) -> [ItemResult] {
+        let client = context.client
+        let width = StreamRun.conversationRequestsPerBatch
+        let answers = await withTaskGroup(of: CreateAnswer.self, returning: [CreateAnswer].self) { group in
+            var answers: [CreateAnswer] = []
+            answers.reserveCapacity(items.count)
+            var next = 0
+            while next < min(width, items.count) {
+                let (index, item) = (next, items[next])
+                group.addTask { await StreamRun.create(item, index: index, client: client) }
+                next += 1
+            }
+            while let answer = await group.next() {
+                answers.append(answer)
+                if answer.failure == nil, next < items.count {
+                    let (index, item) = (next, items[next])
+                    group.addTask { await StreamRun.create(item, index: index, client: client) }
+                    next += 1
+                }
+            }
+            return answers
+        }
+        // Keep a refusal of the credentials over other failures, else the first.
+        if let failure = answers.first(where: { $0.failure?.stopsRun == true })?.failure ?? answers.first(where: { $0.failure != nil })?.failure {
+            throw failure
+        }
+        // Without a failure every item was sent and answered.
+        var results = [ItemResult?](repeating: nil, count: items.count)
+        for answer in answers { results[answer.index] = answer.result }
+        return results.compactMap { $0 }
+    }
+
+    /// One create request's outcome, by the item's position in its batch.
+    struct CreateAnswer: Sendable {
+        var index: Int
+        var result: ItemResult?
+        var failure: DeliveryError?
+    }
+
+    private static func create(_ item: JSONObject, index: Int, client: APIClient) async -> CreateAnswer {
+        do throws(DeliveryError) {
+            return CreateAnswer(index: index, result: try await client.createConversation(item), failure: nil)
+        } catch {
+            return CreateAnswer(index: index, result: nil, failure: error)
         }
     }
 
@@ -133,7 +188,7 @@ struct StreamRun: Sendable {
         }
         let batchSize: Int = switch kind {
         case .metadata(_, let batched): batched ? (section.batchSize ?? context.configuration.defaultBatchSize) : 1
-        case .conversations: 1
+        case .conversations: StreamRun.conversationsPerBatch
         }
         let maxInFlight = max(1, context.configuration.maxInFlightBatches)
 
@@ -172,14 +227,26 @@ struct StreamRun: Sendable {
                 }
             }
 
+            let pageSize = context.configuration.pageSize
+            let throttle = self.throttle
+            @Sendable func read(after position: SyncPosition?) async throws -> ExtractedPage {
+                await throttle?.acquire(pageSize)
+                return try await extractor.page(after: position, in: range)
+            }
+            var upcoming: ExtractedPage?
             pages: while progress.result.failure == nil, !progress.halted {
                 if context.stopRequested {
                     progress.result.interrupted = true
                     break pages
                 }
-                await throttle?.acquire(context.configuration.pageSize)
-                let page = try await extractor.page(after: cursor, in: range)
+                let page: ExtractedPage
+                if let upcoming { page = upcoming } else { page = try await read(after: cursor) }
+                upcoming = nil
                 progress.result.stats.rowsRead += page.rows.count
+                let after = page.end ?? cursor
+                // The next page is read while this one is mapped and sent, so the database's work and the
+                // connector's overlap; at most two pages are held.
+                async let next: ExtractedPage? = page.isLast ? nil : read(after: after)
                 for row in page.rows {
                     if mapper == nil { mapper = try RowMapper(section: section, streamName: stream, columns: row.columns) }
                     let m = mapper!
@@ -209,7 +276,8 @@ struct StreamRun: Sendable {
                         }
                     }
                 }
-                cursor = page.end ?? cursor
+                cursor = after
+                upcoming = try await next
                 if page.isLast { break }
             }
             if current.rows > 0, progress.result.failure == nil, !progress.result.interrupted {

@@ -208,25 +208,33 @@ struct FaultToleranceTests {
 
             let clock = ContinuousClock()
             let started = clock.now
-            // Kill points are random moments of progress (acknowledged requests), spread over the whole
-            // sync (about 290 requests succeed: 58 metadata batches, 78 conversations, 156 message
-            // batches), so they land in every phase whatever the machine's speed. Restarts also redo
-            // what was in flight, so later points come a little earlier in the work.
+            // Kill points are random moments of progress: each run is killed after a random number of new
+            // acknowledged requests (so every run moves the sync on, however much its restart redid), and
+            // the last four after a random number of new accepted messages, so kills also land between
+            // conversations' message batches whatever the machine's speed.
             var random = SplitMix(state: 77)
-            // One random point in each tenth of that span.
-            let killPoints = (0..<10).map { 10 + $0 * 28 + Int.random(in: 0..<28, using: &random) }
             func acknowledged() -> Int { h.sandbox.recorder.requestCounts.values.reduce(0) { $0 + ($1[200] ?? 0) } }
             var kills = 0
             var finishedBeforeKill = 0
             var messagesAtKill: [Int] = []
-            for point in killPoints {
+            for round in 0..<10 {
                 let (process, out, err) = try CLI.launch(arguments, environment: env)
                 // Drain the pipes so a chatty run never blocks on a full pipe.
                 out.fileHandleForReading.readabilityHandler = { _ = $0.availableData }
                 err.fileHandleForReading.readabilityHandler = { _ = $0.availableData }
                 let deadline = clock.now + .seconds(30)
-                while process.isRunning, acknowledged() < point, clock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(2))
+                let messagesBefore = h.sandbox.recorder.acceptedMessageCount
+                let acknowledgedBefore = acknowledged()
+                if round < 6 {
+                    let target = acknowledgedBefore + Int.random(in: 10...45, using: &random)
+                    while process.isRunning, acknowledged() < target, clock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(2))
+                    }
+                } else {
+                    let target = messagesBefore + Int.random(in: 1...300, using: &random)
+                    while process.isRunning, h.sandbox.recorder.acceptedMessageCount < target, clock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(2))
+                    }
                 }
                 // A little more, at random, so the kill falls anywhere within a request's life.
                 try await Task.sleep(for: .milliseconds(Int.random(in: 0...30, using: &random)))

@@ -1,0 +1,56 @@
+public import Postgres
+public import SyncCore
+
+extension CheckpointStore {
+    /// The API's ids of the conversations among `sourceKeys` that a run created, by source key: one
+    /// round trip for a whole group of conversations.
+    public func conversations(stream: String, sourceKeys: [String]) async throws -> [String: KnownConversation] {
+        guard !sourceKeys.isEmpty else { return [:] }
+        let result = try await connection.query(
+            "SELECT source_key, external_id, asapp_id FROM \(schema).conversations WHERE stream = $1 AND source_key = ANY($2::text[])",
+            [PostgresBind(stream), PostgresBind(sourceKeys)])
+        var known: [String: KnownConversation] = [:]
+        for row in result {
+            known[try row.decode(String.self, at: 0)] = KnownConversation(externalID: try row.decode(String.self, at: 1),
+                                                                          asappID: try row.decode(String.self, at: 2))
+        }
+        return known
+    }
+
+    /// The progress in the open window of the conversations among `conversationKeys` that have any, by key.
+    public func messageProgress(_ checkpoint: String, conversationKeys: [String]) async throws -> [String: SyncPosition] {
+        guard !conversationKeys.isEmpty else { return [:] }
+        let result = try await connection.query("""
+            SELECT conversation_key, last_order, last_key FROM \(schema).message_progress
+            WHERE stream = $1 AND conversation_key = ANY($2::text[])
+            """, [PostgresBind(checkpoint), PostgresBind(conversationKeys)])
+        var progress: [String: SyncPosition] = [:]
+        for row in result {
+            progress[try row.decode(String.self, at: 0)] = SyncPosition(watermark: try row.decode(String.self, at: 1),
+                                                                        key: try row.decode(String.self, at: 2))
+        }
+        return progress
+    }
+
+    /// Records the acknowledged messages of several conversations: their rejects and each conversation's
+    /// progress in the window, in one transaction.
+    public func commitMessages(_ checkpoint: String, runID: Int64, progress: [(conversationKey: String, position: SyncPosition)],
+                               rejects: [RejectRecord]) async throws {
+        guard !progress.isEmpty || !rejects.isEmpty else { return }
+        let schema = self.schema
+        let keys = progress.map { $0.conversationKey }
+        let orders = progress.map { $0.position.watermark }
+        let lastKeys = progress.map { $0.position.key }
+        try await connection.withTransaction { conn in
+            try CheckpointStore.record(rejects, runID: runID, schema: schema, on: conn)
+            if !keys.isEmpty {
+                _ = try conn.query("""
+                    INSERT INTO \(schema).message_progress (stream, conversation_key, last_order, last_key)
+                    SELECT $1, p.conversation_key, p.last_order, p.last_key FROM unnest($2::text[], $3::text[], $4::text[])
+                        AS p(conversation_key, last_order, last_key)
+                    ON CONFLICT (stream, conversation_key) DO UPDATE SET last_order = excluded.last_order, last_key = excluded.last_key
+                    """, [PostgresBind(checkpoint), PostgresBind(keys), PostgresBind(orders), PostgresBind(lastKeys)])
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Synchronization
+
+/// Results of `replace` steps for recently seen texts.
+///
+/// The columns such steps clean (browsers, campaigns, job titles, phone formats) repeat a few values
+/// over millions of rows, and a regular expression costs microseconds per call where a lookup costs
+/// tens of nanoseconds. Keyed by the pattern's text and options, not the expression's identity, so a
+/// freed and reallocated expression can never be served another one's results. Memory is bounded: the
+/// table is emptied when it reaches `capacity` entries, and texts longer than `maxTextLength` are not kept.
+final class ReplaceCache: Sendable {
+    struct Key: Hashable, Sendable {
+        var pattern: String
+        var options: UInt
+        var template: String
+        var text: String
+    }
+
+    /// Entries kept before the table is emptied. Default: 4,096.
+    let capacity: Int
+    /// The longest text (in UTF-8 bytes) whose result is kept. Default: 256.
+    let maxTextLength: Int
+    private let table: Mutex<[Key: String]>
+
+    init(capacity: Int = 4096, maxTextLength: Int = 256) {
+        self.capacity = capacity
+        self.maxTextLength = maxTextLength
+        self.table = Mutex([:])
+    }
+
+    /// The process-wide cache the `replace` steps share.
+    static let shared = ReplaceCache()
+
+    /// `text` with every match of `regex` replaced by `template`, from the table when it was seen before.
+    func replace(_ regex: NSRegularExpression, template: String, in text: String) -> String {
+        guard text.utf8.count <= maxTextLength else { return ReplaceCache.compute(regex, template, text) }
+        let key = Key(pattern: regex.pattern, options: regex.options.rawValue, template: template, text: text)
+        if let hit = table.withLock({ $0[key] }) { return hit }
+        let result = ReplaceCache.compute(regex, template, text)
+        table.withLock { table in
+            if table.count >= capacity { table.removeAll(keepingCapacity: true) }
+            table[key] = result
+        }
+        return result
+    }
+
+    private static func compute(_ regex: NSRegularExpression, _ template: String, _ text: String) -> String {
+        regex.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: template)
+    }
+}
