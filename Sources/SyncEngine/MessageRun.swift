@@ -416,23 +416,13 @@ struct MessageRun: Sendable {
 
         do {
             for row in conversation.rows {
-                let key = mapper.key(of: row)
-                let watermark = mapper.watermark(of: row).sqlText
-                if known == nil {
-                    rejects.append(RejectRecord(stream: checkpoint, sourceKey: key, watermark: watermark, eventID: nil, payload: nil,
-                                                stage: .mapping, field: nil, httpStatus: nil,
-                                                error: "no-conversation: conversation \(conversation.key) was not created (its row was rejected or is not in the conversations' source)"))
-                } else {
-                    switch try mapper.map(row) {
-                    case .item(let item):
-                        items.append(item)
-                        itemSources.append((key, watermark))
-                    case .rejected(let r):
-                        rejects.append(RejectRecord(stream: checkpoint, sourceKey: key, watermark: watermark, eventID: nil, payload: nil,
-                                                    stage: .mapping, field: r.field, httpStatus: nil, error: "\(r.code): \(r.message)"))
-                    case .skipped:
-                        member.stats.skipped += 1
-                    }
+                let (key, watermark, verdict) = try classify(row, mapper: mapper, conversationKey: conversation.key, created: known != nil)
+                switch verdict {
+                case .item(let item):
+                    items.append(item)
+                    itemSources.append((key, watermark))
+                case .reject(let reject): rejects.append(reject)
+                case .skip: member.stats.skipped += 1
                 }
                 last = SyncPosition(watermark: row[orderColumn]?.sqlText ?? "", key: key)
                 if items.count >= batchSize { try await flush() }
@@ -509,24 +499,13 @@ struct MessageRun: Sendable {
                         mapper = try RowMapper(section: section, streamName: stream, columns: row.columns)
                         _ = try RowMapper.columnIndex(messages.orderColumn, in: row.columns, stream: stream, location: messages.orderLocation)
                     }
-                    let m = mapper!
-                    let key = m.key(of: row)
-                    let watermark = m.watermark(of: row).sqlText
-                    if known == nil {
-                        rejects.append(RejectRecord(stream: checkpoint, sourceKey: key, watermark: watermark, eventID: nil, payload: nil,
-                                                    stage: .mapping, field: nil, httpStatus: nil,
-                                                    error: "no-conversation: conversation \(conversationKey) was not created (its row was rejected or is not in the conversations' source)"))
-                    } else {
-                        switch try m.map(row) {
-                        case .item(let item):
-                            items.append(item)
-                            itemSources.append((key, watermark))
-                        case .rejected(let r):
-                            rejects.append(RejectRecord(stream: checkpoint, sourceKey: key, watermark: watermark, eventID: nil, payload: nil,
-                                                        stage: .mapping, field: r.field, httpStatus: nil, error: "\(r.code): \(r.message)"))
-                        case .skipped:
-                            out.stats.skipped += 1
-                        }
+                    let (key, _, verdict) = try classify(row, mapper: mapper!, conversationKey: conversationKey, created: known != nil)
+                    switch verdict {
+                    case .item(let item):
+                        items.append(item)
+                        itemSources.append((key, mapper!.watermark(of: row).sqlText))
+                    case .reject(let reject): rejects.append(reject)
+                    case .skip: out.stats.skipped += 1
                     }
                     pendingRows += 1
                     let position = SyncPosition(watermark: row[messages.orderColumn]?.sqlText ?? "", key: key)
@@ -547,5 +526,33 @@ struct MessageRun: Sendable {
             out.connectionLost = StateSession.isReconnectable(error)
         }
         return out
+    }
+
+    /// What one message row becomes.
+    enum MessageVerdict {
+        case item(JSONObject)
+        case reject(RejectRecord)
+        case skip
+    }
+
+    /// Maps one message row; a row whose conversation the API does not know (`created` false) is recorded,
+    /// not sent.
+    private func classify(_ row: SourceRow, mapper: RowMapper, conversationKey: String,
+                          created: Bool) throws(MappingRuntimeError) -> (key: String, watermark: String?, verdict: MessageVerdict) {
+        let key = mapper.key(of: row)
+        let watermark = mapper.watermark(of: row).sqlText
+        func reject(field: String?, _ error: String) -> MessageVerdict {
+            .reject(RejectRecord(stream: checkpoint, sourceKey: key, watermark: watermark, eventID: nil, payload: nil,
+                                 stage: .mapping, field: field, httpStatus: nil, error: error))
+        }
+        guard created else {
+            return (key, watermark, reject(field: nil,
+                "no-conversation: conversation \(conversationKey) was not created (its row was rejected or is not in the conversations' source)"))
+        }
+        switch try mapper.map(row) {
+        case .item(let item): return (key, watermark, .item(item))
+        case .rejected(let r): return (key, watermark, reject(field: r.field, "\(r.code): \(r.message)"))
+        case .skipped: return (key, watermark, .skip)
+        }
     }
 }
