@@ -15,3 +15,11 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 }
+
+extension SyncError {
+    /// Any error of a run as one line without secrets or row contents: the connector's own error types
+    /// never carry them, and anything else is named by its type.
+    public static func describe(_ error: any Error) -> String {
+        RunContext.describe(error)
+    }
+}

@@ -59,11 +59,6 @@ enum Summary {
     }
 
     static func describe(_ error: any Error) -> String {
-        switch error {
-        case let e as PostgresError: "\(e)"
-        case let e as DeliveryError: "\(e)"
-        case let e as CheckpointError: "\(e)"
-        default: "\(error)"
-        }
+        SyncError.describe(error)
     }
 }
