@@ -100,12 +100,11 @@ public struct WatermarkExtractor: Sendable {
 
     /// How many rows lie after `position` and up to `bound`.
     public func remaining(after position: SyncPosition?, upTo bound: String) async throws -> Int {
-        let start = position ?? SyncPosition(watermark: "", key: "")
-        if position == nil {
-            let r = try await connection.query("SELECT count(*) FROM \(query.relationSQL) AS src WHERE \(query.quotedWatermark) <= $1", [PostgresBind(bound)])
-            return try r.rows[0].decode(Int.self, at: 0)
+        let result = if let position {
+            try await connection.query(query.countAfterSQL, [PostgresBind(bound), PostgresBind(position.watermark), PostgresBind(position.key)])
+        } else {
+            try await connection.query(query.countUpToSQL, [PostgresBind(bound)])
         }
-        let r = try await connection.query(query.countAfterSQL, [PostgresBind(bound), PostgresBind(start.watermark), PostgresBind(start.key)])
-        return try r.rows[0].decode(Int.self, at: 0)
+        return try result[0].decode(Int.self, at: 0)
     }
 }

@@ -62,6 +62,11 @@ public struct WatermarkQuery: Sendable, Hashable {
         "SELECT count(*) FROM \(relationSQL) AS src WHERE \(quotedWatermark) >= $1 AND \(quotedWatermark) < $2"
     }
 
+    /// How many rows lie at or below the bound `$1`.
+    public var countUpToSQL: String {
+        "SELECT count(*) FROM \(relationSQL) AS src WHERE \(quotedWatermark) <= $1"
+    }
+
     /// How many rows lie between a position and the bound (for progress and lag reports).
     public var countAfterSQL: String {
         "SELECT count(*) FROM \(relationSQL) AS src WHERE \(quotedWatermark) <= $1 AND (\(quotedWatermark), \(quotedKey)) > ($2, $3)"
