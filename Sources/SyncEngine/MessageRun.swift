@@ -391,18 +391,11 @@ struct MessageRun: Sendable {
             guard let position = last else { return }
             var sent = 0
             if !items.isEmpty {
-                let answer = try await context.client.postMessages(items, conversationID: known!.asappID)
+                let (acknowledged, refused) = try await post(items, sources: itemSources, to: known!.asappID)
                 member.batches += 1
                 member.stats.requests += 1
-                if answer.accepted {
-                    sent = items.count
-                } else {
-                    for (item, source) in zip(items, itemSources) {
-                        rejects.append(RejectRecord(stream: checkpoint, sourceKey: source.key, watermark: source.watermark, eventID: nil,
-                                                    payload: .object(item), stage: .api, field: nil, httpStatus: answer.status,
-                                                    error: answer.error ?? "refused"))
-                    }
-                }
+                sent = acknowledged
+                rejects += refused
             }
             member.stats.itemsSent += sent
             member.stats.itemsRejected += rejects.count
@@ -457,18 +450,11 @@ struct MessageRun: Sendable {
                 guard let position = last else { return true }
                 var sent = 0
                 if !items.isEmpty {
-                    let answer = try await context.client.postMessages(items, conversationID: known!.asappID)
+                    let (acknowledged, refused) = try await post(items, sources: itemSources, to: known!.asappID)
                     out.batches += 1
                     out.stats.requests += 1
-                    if answer.accepted {
-                        sent = items.count
-                    } else {
-                        for (item, source) in zip(items, itemSources) {
-                            rejects.append(RejectRecord(stream: checkpoint, sourceKey: source.key, watermark: source.watermark, eventID: nil,
-                                                        payload: .object(item), stage: .api, field: nil, httpStatus: answer.status,
-                                                        error: answer.error ?? "refused"))
-                        }
-                    }
+                    sent = acknowledged
+                    rejects += refused
                 }
                 do {
                     try await store.commitMessages(checkpoint, runID: context.runID, conversationKey: conversationKey,
@@ -554,5 +540,18 @@ struct MessageRun: Sendable {
         case .rejected(let r): return (key, watermark, reject(field: r.field, "\(r.code): \(r.message)"))
         case .skipped: return (key, watermark, .skip)
         }
+    }
+
+    /// Posts one batch of a conversation's messages: how many the API acknowledged, and a reject for each
+    /// message of a batch it refused (the endpoint answers for the batch as a whole).
+    private func post(_ items: [JSONObject], sources: [(key: String, watermark: String?)],
+                      to conversationID: String) async throws(DeliveryError) -> (sent: Int, rejects: [RejectRecord]) {
+        let answer = try await context.client.postMessages(items, conversationID: conversationID)
+        if answer.accepted { return (items.count, []) }
+        let rejects = zip(items, sources).map { item, source in
+            RejectRecord(stream: checkpoint, sourceKey: source.key, watermark: source.watermark, eventID: nil, payload: .object(item),
+                         stage: .api, field: nil, httpStatus: answer.status, error: answer.error ?? "refused")
+        }
+        return (0, rejects)
     }
 }
