@@ -6,13 +6,9 @@ extension SandboxAPI {
     /// for every post of the same `externalId`.
     func createConversation(_ request: SandboxRequest, requestId: String) -> SandboxResponse {
         let body: JSONValue
-        switch parseJSONBody(request, requestId: requestId) {
+        switch parseJSONObjectBody(request, requestId: requestId) {
         case .failure(let answer): return answer.response
         case .success(let value): body = value
-        }
-        guard case .object = body else {
-            return .error(status: 400, code: APIErrorCode.malformedJSON, message: "request body must be a JSON object",
-                          requestId: requestId)
         }
         let violations = ContractValidator.validate(body, against: Schemas.conversationCreate, path: "")
         guard violations.isEmpty, case .string(let externalId)? = body["externalId"] else {
@@ -35,13 +31,9 @@ extension SandboxAPI {
                           requestId: requestId)
         }
         let body: JSONValue
-        switch parseJSONBody(request, requestId: requestId) {
+        switch parseJSONObjectBody(request, requestId: requestId) {
         case .failure(let answer): return answer.response
         case .success(let value): body = value
-        }
-        guard case .object = body else {
-            return .error(status: 400, code: APIErrorCode.malformedJSON, message: "request body must be a JSON object",
-                          requestId: requestId)
         }
         let batch = endpoint == .createMessageBatch
         let violations = ContractValidator.validate(body, against: batch ? Schemas.messageBatch : Schemas.message, path: "")

@@ -6,13 +6,9 @@ extension SandboxAPI {
     func ingestSingle(_ request: SandboxRequest, _ endpoint: Endpoint, requestId: String) -> SandboxResponse {
         guard let entity = endpoint.metadataEntity else { preconditionFailure("not a metadata endpoint") }
         let body: JSONValue
-        switch parseJSONBody(request, requestId: requestId) {
+        switch parseJSONObjectBody(request, requestId: requestId) {
         case .failure(let answer): return answer.response
         case .success(let value): body = value
-        }
-        guard case .object = body else {
-            return .error(status: 400, code: APIErrorCode.malformedJSON, message: "request body must be a JSON object",
-                          requestId: requestId)
         }
         let violations = ContractValidator.validate(body, against: entity.itemSchema, path: "")
         if violations.isEmpty {

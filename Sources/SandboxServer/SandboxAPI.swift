@@ -192,6 +192,19 @@ struct SandboxAPI: Sendable {
         }
     }
 
+    /// The request's JSON body when it is an object; the 400 answer otherwise.
+    func parseJSONObjectBody(_ request: SandboxRequest, requestId: String) -> Result<JSONValue, SandboxAnswer> {
+        switch parseJSONBody(request, requestId: requestId) {
+        case .failure(let answer): return .failure(answer)
+        case .success(let body):
+            guard case .object = body else {
+                return .failure(SandboxAnswer(.error(status: 400, code: APIErrorCode.malformedJSON, message: "request body must be a JSON object",
+                                                     requestId: requestId)))
+            }
+            return .success(body)
+        }
+    }
+
     /// The envelope for a body refused as a whole: the first violation, and how many others there were.
     func refusal(_ violations: [ContractViolation], requestId: String) -> SandboxResponse {
         let first = violations[0]
