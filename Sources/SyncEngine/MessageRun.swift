@@ -12,9 +12,12 @@ import SyncCore
 /// The run fixes a window of messages (after the checkpoint, up to the last message present when it
 /// starts) and keeps it in the state schema. Each conversation with messages in the window gets them in
 /// `(order, key)` order, in batches of at most 300, strictly one batch after another; conversations run
-/// concurrently. After each acknowledged batch the conversation's progress is committed with the batch's
-/// rejects, so a run that dies resumes the same window exactly where each conversation stopped. When every
-/// conversation is done, the checkpoint moves to the window's end.
+/// concurrently. The window is read once, in conversation order, and cut into groups of whole
+/// conversations: a group's acknowledged progress and rejects are committed in one transaction, so a run
+/// that dies resumes the same window, each conversation after its committed progress (what the groups in
+/// flight had sent goes again). A conversation with progress already (a resumed run) or too long to hold
+/// is delivered on its own, committing after every batch. When every conversation is done, the checkpoint
+/// moves to the window's end.
 struct MessageRun: Sendable {
     let stream: String
     let messages: MessagesMapping
