@@ -6,9 +6,9 @@ extension APIClient {
     ///
     /// - Returns: an accepted result carrying the id in `returnedID`, or a refused one with the API's error.
     /// - Throws: `DeliveryError` when the request cannot be delivered.
-    public func createConversation(_ body: JSONObject) async throws(DeliveryError) -> ItemResult {
+    public func createConversation(_ body: EncodedJSON) async throws(DeliveryError) -> ItemResult {
         let path = Endpoint.createConversation.path()
-        let answer = try await post(path, endpoint: .createConversation, body: JSONValue.object(body).jsonBytes)
+        let answer = try await post(path, endpoint: .createConversation, body: body.bytes)
         if let refusal = APIClient.refusal(answer, path: path) { throw refusal }
         if answer.status == 200 {
             guard let id = answer.body?["id"]?.stringValue, !id.isEmpty else {
@@ -25,7 +25,7 @@ extension APIClient {
     /// The endpoint answers for the batch as a whole: every message shares the result.
     /// - Throws: `DeliveryError` when the request cannot be delivered, or the conversation is unknown to
     ///   the API (404), which the caller must resolve before any of these messages can go.
-    public func postMessages(_ messages: [JSONObject], conversationID: String) async throws(DeliveryError) -> ItemResult {
+    public func postMessages(_ messages: [EncodedJSON], conversationID: String) async throws(DeliveryError) -> ItemResult {
         let path = Endpoint.createMessageBatch.path(conversationId: conversationID)
         let answer = try await post(path, endpoint: .createMessageBatch, body: APIClient.envelopeBody("messages", messages))
         if answer.status == 404 {
@@ -37,5 +37,15 @@ extension APIClient {
         if let refusal = APIClient.refusal(answer, path: Endpoint.createMessageBatch.pathTemplate) { throw refusal }
         if answer.status == 200 { return ItemResult(eventID: nil, error: nil, status: 200) }
         return APIClient.refusedResult(answer)
+    }
+
+    /// Creates or updates a conversation held as an object; see `createConversation(_:)`.
+    public func createConversation(_ body: JSONObject) async throws(DeliveryError) -> ItemResult {
+        try await createConversation(EncodedJSON(body))
+    }
+
+    /// Posts messages held as objects; see `postMessages(_:conversationID:)`.
+    public func postMessages(_ messages: [JSONObject], conversationID: String) async throws(DeliveryError) -> ItemResult {
+        try await postMessages(messages.map(EncodedJSON.init), conversationID: conversationID)
     }
 }

@@ -25,7 +25,7 @@ extension APIClient {
     ///
     /// - Throws: `DeliveryError` when the request cannot be delivered (retries exhausted, credentials
     ///   refused): none of the items is acknowledged.
-    public func deliverMetadata(_ items: [JSONObject], entity: MetadataEntity, batched: Bool) async throws(DeliveryError) -> [ItemResult] {
+    public func deliverMetadata(_ items: [EncodedJSON], entity: MetadataEntity, batched: Bool) async throws(DeliveryError) -> [ItemResult] {
         if !batched {
             var results: [ItemResult] = []
             results.reserveCapacity(items.count)
@@ -35,7 +35,12 @@ extension APIClient {
         return try await deliverMany(items[...], entity: entity)
     }
 
-    private func deliverMany(_ items: ArraySlice<JSONObject>, entity: MetadataEntity) async throws(DeliveryError) -> [ItemResult] {
+    /// Delivers items held as objects; see `deliverMetadata(_:entity:batched:)` for encoded ones.
+    public func deliverMetadata(_ items: [JSONObject], entity: MetadataEntity, batched: Bool) async throws(DeliveryError) -> [ItemResult] {
+        try await deliverMetadata(items.map(EncodedJSON.init), entity: entity, batched: batched)
+    }
+
+    private func deliverMany(_ items: ArraySlice<EncodedJSON>, entity: MetadataEntity) async throws(DeliveryError) -> [ItemResult] {
         let path = entity.many.path()
         let answer = try await post(path, endpoint: entity.many, body: APIClient.envelopeBody("items", items))
         if let refusal = APIClient.refusal(answer, path: path) { throw refusal }
@@ -66,9 +71,9 @@ extension APIClient {
         }
     }
 
-    private func deliverSingle(_ item: JSONObject, entity: MetadataEntity) async throws(DeliveryError) -> ItemResult {
+    private func deliverSingle(_ item: EncodedJSON, entity: MetadataEntity) async throws(DeliveryError) -> ItemResult {
         let path = entity.single.path()
-        let answer = try await post(path, endpoint: entity.single, body: JSONValue.object(item).jsonBytes)
+        let answer = try await post(path, endpoint: entity.single, body: item.bytes)
         if let refusal = APIClient.refusal(answer, path: path) { throw refusal }
         if let result = answer.body?["result"], answer.status == 200 || answer.status == 400 {
             let error = result["error"]?.stringValue ?? ""
@@ -84,16 +89,21 @@ extension APIClient {
         Array(repeating: APIClient.refusedResult(answer), count: count)
     }
 
-    /// `{"NAME":[item,item,...]}`, written straight to bytes.
-    static func envelopeBody(_ name: String, _ items: some Collection<JSONObject>) -> [UInt8] {
+    /// `{"NAME":[item,item,...]}`: the items' text copied once into a buffer of the exact size.
+    static func envelopeBody(_ name: String, _ items: some Collection<EncodedJSON>) -> [UInt8] {
+        var head: [UInt8] = [UInt8(ascii: "{")]
+        JSONValue.encodeString(name, into: &head)
+        head.append(contentsOf: ":[".utf8)
+        var size = head.count + 2 + max(0, items.count - 1)
+        for item in items { size += item.bytes.count }
         var body: [UInt8] = []
-        body.reserveCapacity(items.count * 256)
-        body.append(UInt8(ascii: "{"))
-        JSONValue.encodeString(name, into: &body)
-        body.append(contentsOf: ":[".utf8)
-        for (i, item) in items.enumerated() {
-            if i > 0 { body.append(UInt8(ascii: ",")) }
-            JSONValue.object(item).encode(into: &body)
+        body.reserveCapacity(size)
+        body.append(contentsOf: head)
+        var first = true
+        for item in items {
+            if !first { body.append(UInt8(ascii: ",")) }
+            first = false
+            body.append(contentsOf: item.bytes)
         }
         body.append(contentsOf: "]}".utf8)
         return body

@@ -8,32 +8,77 @@ import SyncCore
 public enum EventID {
     /// `stream-key-hash`: at most 256 characters of `[a-zA-Z0-9-_]`.
     public static func make(stream: String, key: String, watermark: String) -> String {
-        let streamPart = sanitize(stream, limit: 64)
-        let keyPart = isSafe(key) && key.utf8.count <= 96 ? key : "k" + hex(fnv1a(key))
-        return "\(streamPart)-\(keyPart)-\(hex(fnv1a(stream + "\u{0}" + key + "\u{0}" + watermark)))"
+        make(prefix: prefix(stream: stream), streamHash: streamHash(stream), key: key, watermark: watermark)
+    }
+
+    /// The id from the parts that depend on the stream alone (`prefix(stream:)`, `streamHash(_:)`),
+    /// worked out once per stream; the same text as `make(stream:key:watermark:)`.
+    static func make(prefix: String, streamHash: UInt64, key: String, watermark: String) -> String {
+        var hash = streamHash
+        hash = fnv1a(0, hash)
+        hash = fnv1a(key.utf8, hash)
+        hash = fnv1a(0, hash)
+        hash = fnv1a(watermark.utf8, hash)
+        let keyPart = isSafe(key) && key.utf8.count <= 96 ? key : "k" + hex(fnv1a(key.utf8, offsetBasis))
+        var id = prefix
+        id.reserveCapacity(prefix.utf8.count + keyPart.utf8.count + 17)
+        id += keyPart
+        id += "-"
+        id += hex(hash)
+        return id
+    }
+
+    /// `stream-`, the stream's name made id-safe (at most 64 characters) and its separator.
+    static func prefix(stream: String) -> String {
+        sanitize(stream, limit: 64) + "-"
+    }
+
+    /// The hash state after the stream's name, where every id of the stream starts hashing.
+    static func streamHash(_ stream: String) -> UInt64 {
+        fnv1a(stream.utf8, offsetBasis)
     }
 
     static func isSafe(_ s: String) -> Bool {
-        !s.isEmpty && s.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D || $0 == 0x5F }
+        !s.isEmpty && s.utf8.allSatisfy(isSafe)
+    }
+
+    static func isSafe(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x5F
     }
 
     static func sanitize(_ s: String, limit: Int) -> String {
-        let mapped = String(decoding: s.utf8.prefix(limit).map { isSafe(String(decoding: [$0], as: UTF8.self)) ? $0 : UInt8(ascii: "_") }, as: UTF8.self)
+        let mapped = String(decoding: s.utf8.prefix(limit).map { isSafe($0) ? $0 : UInt8(ascii: "_") }, as: UTF8.self)
         return mapped.isEmpty ? "stream" : mapped
     }
 
+    static let offsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
+
     /// FNV-1a, 64 bits: stable across processes and platforms (unlike `Hasher`).
     static func fnv1a(_ s: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in s.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
-        }
+        fnv1a(s.utf8, offsetBasis)
+    }
+
+    /// FNV-1a continued from `hash` over `bytes`.
+    static func fnv1a(_ bytes: String.UTF8View, _ hash: UInt64) -> UInt64 {
+        var hash = hash
+        for byte in bytes { hash = fnv1a(byte, hash) }
         return hash
     }
 
+    private static func fnv1a(_ byte: UInt8, _ hash: UInt64) -> UInt64 {
+        (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+    }
+
+    /// `value` as 16 lower-case hex digits.
     static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        String(unsafeUninitializedCapacity: 16) { out in
+            let digits: StaticString = "0123456789abcdef"
+            var value = value
+            for index in stride(from: 15, through: 0, by: -1) {
+                out[index] = digits.utf8Start[Int(value & 0xF)]
+                value >>= 4
+            }
+            return 16
+        }
     }
 }

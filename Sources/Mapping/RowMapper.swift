@@ -32,7 +32,8 @@ public struct MappingRuntimeError: Error, Sendable, CustomStringConvertible {
 
 /// One row's result: the item to send, why it cannot be sent, or why the mapping says to leave it out.
 public enum RowOutcome: Sendable {
-    case item(JSONObject)
+    /// The item, checked against the contract and written as the compact JSON the API receives.
+    case item(EncodedJSON)
     case rejected(RowRejection)
     /// The mapping asked for rows like this one to be skipped (`if_empty: skip`); counted, not sent.
     case skipped(RowRejection)
@@ -40,16 +41,47 @@ public enum RowOutcome: Sendable {
 
 /// Applies one section of a stream's mapping to rows of a known column layout.
 ///
-/// Column names are resolved to positions once, so mapping a row is a walk over arrays.
+/// Column names are resolved to positions, and the item's layout (which member goes where, nested
+/// members grouped under their object) is fixed once, so mapping a row is a walk over arrays: each value
+/// is checked against its member's contract as it is computed, and the item is written straight to JSON
+/// bytes, with no object tree built, walked and freed per row.
 public struct RowMapper: Sendable {
     /// The stream this mapper belongs to.
     public let streamName: String
-    private let fields: [(path: [String], spec: FieldSpec, expression: ResolvedExpression, ifEmpty: EmptyPolicy, location: SourceLocation)]
+    private let fields: [Field]
+    /// The item's top-level members in the order they are written: mapping order, a nested object at the
+    /// place of its first member.
+    private let members: [Member]
+    /// Required members the mapping never sets: every row breaks the contract the same way.
+    private let unmappedRequired: [(order: Int, name: String)]
     private let keyIndex: Int
     private let watermarkIndex: Int
     private let zone: ZoneConverter?
-    private let addsEventID: Bool
-    private let schema: ObjectSchema
+    /// Set when the stream's items carry a derived `eventId` (the schema has one and the mapping does not
+    /// set it or turn it off).
+    private let eventID: (spec: FieldSpec, prefix: String, streamHash: UInt64, key: [UInt8])?
+
+    private struct Field: Sendable {
+        var path: [String]
+        var name: String
+        var spec: FieldSpec
+        var expression: ResolvedExpression
+        var ifEmpty: EmptyPolicy
+        var location: SourceLocation
+    }
+
+    private struct Member: Sendable {
+        /// `"name":` as JSON text.
+        var key: [UInt8]
+        var name: String
+        /// The top-level member's contract; for a nested object, the object's.
+        var spec: FieldSpec
+        /// The member's position in the schema, so violations are reported in the contract's order.
+        var order: Int
+        /// The fields that make it: one for a plain member, the nested object's members otherwise.
+        var fields: [Int]
+        var nested: Bool
+    }
 
     /// A mapper for the main section of `stream`, for rows whose columns are `columns`.
     ///
@@ -60,30 +92,56 @@ public struct RowMapper: Sendable {
 
     /// A mapper for `section` of the stream `streamName`, for rows whose columns are `columns`.
     ///
-    /// - Throws: `MappingRuntimeError` when a column the mapping names is not in the result.
+    /// - Throws: `MappingRuntimeError` when a column the mapping names is not in the result, or a field is
+    ///   not a member of the target's schema (the parser's checks refuse such files before this).
     public init(section: MappingSection, streamName: String, columns: SourceColumns) throws(MappingRuntimeError) {
         self.streamName = streamName
-        let stream = (name: streamName, source: section.source)
+        let source = section.source
+        let schema = section.schema
         func index(_ name: String, _ location: SourceLocation) throws(MappingRuntimeError) -> Int {
-            guard let i = columns.index(of: name) else {
-                let hint = Suggestions.closest(to: name, in: columns.names).map { "; did you mean '\($0)'?" } ?? ""
-                throw MappingRuntimeError(stream: stream.name, location: location,
-                                          message: "column '\(name)' is not in the source's result (columns: \(columns.names.joined(separator: ", ")))\(hint)")
-            }
-            return i
+            try RowMapper.columnIndex(name, in: columns, stream: streamName, location: location)
         }
-        var fields: [([String], FieldSpec, ResolvedExpression, EmptyPolicy, SourceLocation)] = []
+        var fields: [Field] = []
+        var members: [Member] = []
+        var memberByName: [String: Int] = [:]
         for field in section.fields {
-            fields.append((field.path, field.spec, try ResolvedExpression.resolve(field.expression, index: index), field.ifEmpty,
-                           field.location))
+            let resolved = try ResolvedExpression.resolve(field.expression, index: index)
+            let top = field.path[0]
+            guard let order = schema.fields.firstIndex(where: { $0.name == top }) else {
+                throw MappingRuntimeError(stream: streamName, location: field.location,
+                                          message: "field '\(field.name)' is not a member of the \(schema.name)")
+            }
+            fields.append(Field(path: field.path, name: field.name, spec: field.spec, expression: resolved, ifEmpty: field.ifEmpty,
+                                location: field.location))
+            if let existing = memberByName[top] {
+                members[existing].fields.append(fields.count - 1)
+            } else {
+                memberByName[top] = members.count
+                var key: [UInt8] = []
+                JSONValue.encodeString(top, into: &key)
+                key.append(UInt8(ascii: ":"))
+                members.append(Member(key: key, name: top, spec: schema.fields[order], order: order, fields: [fields.count - 1],
+                                      nested: field.path.count > 1))
+            }
         }
         self.fields = fields
-        self.keyIndex = try index(stream.source.key, stream.source.keyLocation)
-        self.watermarkIndex = try index(stream.source.watermark, stream.source.watermarkLocation)
-        self.zone = stream.source.timezone.flatMap(ZoneConverter.init(identifier:))
+        self.members = members
+        self.keyIndex = try index(source.key, source.keyLocation)
+        self.watermarkIndex = try index(source.watermark, source.watermarkLocation)
+        self.zone = source.timezone.flatMap(ZoneConverter.init(identifier:))
         // `eventId: none` and an explicit eventId are both fields named eventId: only an unmentioned one is derived.
-        self.addsEventID = section.schema.field(named: "eventId") != nil && !section.fields.contains { $0.name == "eventId" }
-        self.schema = section.schema
+        if let spec = schema.field(named: "eventId"), memberByName["eventId"] == nil, !section.fields.contains(where: { $0.name == "eventId" }) {
+            var key: [UInt8] = []
+            JSONValue.encodeString("eventId", into: &key)
+            key.append(UInt8(ascii: ":"))
+            self.eventID = (spec, EventID.prefix(stream: streamName), EventID.streamHash(streamName), key)
+            memberByName["eventId"] = -1
+        } else {
+            self.eventID = nil
+        }
+        self.unmappedRequired = schema.fields.enumerated().compactMap { offset, field in
+            field.required && memberByName[field.name] == nil ? (offset, field.name) : nil
+        }
     }
 
     /// The position of `column` in the rows this mapper reads, for columns the stream names outside
@@ -109,56 +167,106 @@ public struct RowMapper: Sendable {
     ///
     /// - Throws: `MappingRuntimeError` for a problem of the mapping itself, which every row would share.
     public func map(_ row: SourceRow) throws(MappingRuntimeError) -> RowOutcome {
-        var item = JSONObject()
-        if addsEventID {
-            let id = EventID.make(stream: streamName, key: key(of: row), watermark: row.values[watermarkIndex].sqlText ?? "")
-            item.appendUnchecked("eventId", .string(id))
-        }
-        for (path, spec, expression, ifEmpty, fieldLocation) in fields {
-            let name = path.joined(separator: ".")
-            if case .attributes(let attributes) = expression {
+        try map(row, key: key(of: row))
+    }
+
+    /// Maps one row whose key text the caller has already read (`key(of:)`).
+    public func map(_ row: SourceRow, key: String) throws(MappingRuntimeError) -> RowOutcome {
+        var values = [JSONValue?](repeating: nil, count: fields.count)
+        for index in fields.indices {
+            let field = fields[index]
+            if case .attributes(let attributes) = field.expression {
                 switch attributes.build(row, zone: zone) {
-                case .success(let json): if let json { RowMapper.insert(json, at: path[...], into: &item) }
-                case .failure(let miss): return try outcome(of: miss, field: name, at: fieldLocation)
+                case .success(let json): values[index] = json
+                case .failure(let miss): return try outcome(of: miss, field: field.name, at: field.location)
                 }
                 continue
             }
             var value: SourceValue
-            switch expression.evaluate(row, zone: zone) {
+            switch field.expression.evaluate(row, zone: zone) {
             case .success(let v): value = v
-            case .failure(let miss): return try outcome(of: miss, field: name, at: fieldLocation)
+            case .failure(let miss): return try outcome(of: miss, field: field.name, at: field.location)
             }
             if RowMapper.isEmpty(value) {
-                switch ifEmpty {
+                switch field.ifEmpty {
                 case .none: break
-                case .reject: return .rejected(RowRejection(code: "empty", field: name, message: "the value is empty"))
-                case .skip: return .skipped(RowRejection(code: "empty", field: name, message: "the value is empty; the mapping skips such rows"))
+                case .reject: return .rejected(RowRejection(code: "empty", field: field.name, message: "the value is empty"))
+                case .skip: return .skipped(RowRejection(code: "empty", field: field.name, message: "the value is empty; the mapping skips such rows"))
                 case .replace(let replacement): value = replacement
                 }
             }
-            switch FieldConverter.convert(value, to: spec, zone: zone) {
+            switch FieldConverter.convert(value, to: field.spec, zone: zone) {
             case .success(.null):
                 // A required member of a nested object is judged with its object: an optional object whose
                 // members are all NULL is left out; a partial one fails the contract check below.
-                if spec.required, path.count == 1 {
-                    return .rejected(RowRejection(code: "missing-required", field: name, message: "required field is null in this row"))
+                if field.spec.required, field.path.count == 1 {
+                    return .rejected(RowRejection(code: "missing-required", field: field.name, message: "required field is null in this row"))
                 }
             case .success(let json):
-                RowMapper.insert(json, at: path[...], into: &item)
+                values[index] = json
             case .failure(let problem):
                 if case .localTimestamp = value, zone == nil {
-                    throw MappingRuntimeError(stream: streamName, location: fieldLocation,
-                                              message: "field '\(name)' reads a 'timestamp without time zone'; state its zone with 'timezone' under 'source'")
+                    throw MappingRuntimeError(stream: streamName, location: field.location,
+                                              message: "field '\(field.name)' reads a 'timestamp without time zone'; state its zone with 'timezone' under 'source'")
                 }
-                return .rejected(RowRejection(code: "conversion", field: name, message: problem.message))
+                return .rejected(RowRejection(code: "conversion", field: field.name, message: problem.message))
             }
         }
-        let violations = ContractValidator.validate(.object(item), against: schema, path: "")
-        if let first = violations.first {
-            let message = violations.map { "\($0.path): \($0.message)" }.joined(separator: "; ")
-            return .rejected(RowRejection(code: "contract", field: first.path.isEmpty ? nil : first.path, message: message))
+
+        // Each member is checked against its contract as it is, then written; violations are gathered and
+        // reported together in the contract's order, as the API would report them.
+        var violations: [(order: Int, violation: ContractViolation)] = []
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + 48 * members.count)
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        if let eventID {
+            let id = EventID.make(prefix: eventID.prefix, streamHash: eventID.streamHash, key: key,
+                                  watermark: row.values[watermarkIndex].sqlText ?? "")
+            for violation in ContractValidator.validateField(.string(id), spec: eventID.spec, path: "eventId") {
+                violations.append((-1, violation))
+            }
+            out.append(contentsOf: eventID.key)
+            JSONValue.encodeString(id, into: &out)
+            first = false
         }
-        return .item(item)
+        for member in members {
+            let value: JSONValue
+            if member.nested {
+                var object = JSONObject()
+                for index in member.fields {
+                    if let json = values[index] { RowMapper.insert(json, at: fields[index].path.dropFirst(), into: &object) }
+                }
+                guard object.count > 0 else {
+                    if member.spec.required {
+                        violations.append((member.order, ContractViolation(path: member.name, code: APIErrorCode.missingField,
+                                                                           message: "required field is missing")))
+                    }
+                    continue
+                }
+                value = .object(object)
+            } else {
+                guard let json = values[member.fields[0]] else { continue }
+                value = json
+            }
+            for violation in ContractValidator.validateField(value, spec: member.spec, path: member.name) {
+                violations.append((member.order, violation))
+            }
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.append(contentsOf: member.key)
+            value.encode(into: &out)
+        }
+        for (order, name) in unmappedRequired {
+            violations.append((order, ContractViolation(path: name, code: APIErrorCode.missingField, message: "required field is missing")))
+        }
+        if !violations.isEmpty {
+            let ordered = violations.enumerated().sorted { ($0.element.order, $0.offset) < ($1.element.order, $1.offset) }.map(\.element.violation)
+            let message = ordered.map { "\($0.path): \($0.message)" }.joined(separator: "; ")
+            return .rejected(RowRejection(code: "contract", field: ordered[0].path.isEmpty ? nil : ordered[0].path, message: message))
+        }
+        out.append(UInt8(ascii: "}"))
+        return .item(EncodedJSON(uncheckedBytes: out))
     }
 
     /// NULL, or text with no characters.

@@ -53,7 +53,19 @@ public struct LocalDate: Sendable, Hashable, Comparable {
     /// The date as `yyyy-MM-dd`.
     public var iso8601: String {
         let (y, m, d) = CivilTime.civilFromDays(Int64(days))
-        return CivilTime.pad(y, 4) + "-" + CivilTime.pad(m, 2) + "-" + CivilTime.pad(d, 2)
+        guard (0...9999).contains(y) else { return CivilTime.pad(y, 4) + "-" + CivilTime.pad(m, 2) + "-" + CivilTime.pad(d, 2) }
+        return String(unsafeUninitializedCapacity: 10) { out in
+            for (start, width, value) in [(0, 4, y), (5, 2, m), (8, 2, d)] {
+                var value = value
+                for index in stride(from: start + width - 1, through: start, by: -1) {
+                    out[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
+                    value /= 10
+                }
+            }
+            out[4] = UInt8(ascii: "-")
+            out[7] = UInt8(ascii: "-")
+            return 10
+        }
     }
 }
 
@@ -129,7 +141,54 @@ public struct CivilTime: Sendable, Hashable {
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
+    /// `yyyy-MM-dd<separator>HH:mm:ss[.f…]<suffix>`, written digit by digit into one buffer: this runs for
+    /// every timestamp of every row (watermarks, event ids, payloads), so it builds no intermediate strings.
     func format(fractionDigits: Int, suffix: String, separator: Character) -> String {
+        guard (0...9999).contains(year), let separatorByte = separator.asciiValue, suffix.utf8.count <= 1 else {
+            return slowFormat(fractionDigits: fractionDigits, suffix: suffix, separator: separator)
+        }
+        let digits = min(max(fractionDigits, 0), 6)
+        let suffixByte = suffix.utf8.first
+        let length = 19 + (digits > 0 ? digits + 1 : 0) + (suffixByte == nil ? 0 : 1)
+        return String(unsafeUninitializedCapacity: length) { out in
+            func put(_ value: Int, _ width: Int, at start: Int) {
+                var value = value
+                var index = start + width - 1
+                while index >= start {
+                    out[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
+                    value /= 10
+                    index -= 1
+                }
+            }
+            put(year, 4, at: 0)
+            out[4] = UInt8(ascii: "-")
+            put(month, 2, at: 5)
+            out[7] = UInt8(ascii: "-")
+            put(day, 2, at: 8)
+            out[10] = separatorByte
+            put(hour, 2, at: 11)
+            out[13] = UInt8(ascii: ":")
+            put(minute, 2, at: 14)
+            out[16] = UInt8(ascii: ":")
+            put(second, 2, at: 17)
+            var end = 19
+            if digits > 0 {
+                var fraction = microsecond
+                for _ in 0..<(6 - digits) { fraction /= 10 }
+                out[19] = UInt8(ascii: ".")
+                put(fraction, digits, at: 20)
+                end = 20 + digits
+            }
+            if let suffixByte {
+                out[end] = suffixByte
+                end += 1
+            }
+            return end
+        }
+    }
+
+    /// The general form, for years outside 0000...9999 and unusual separators.
+    private func slowFormat(fractionDigits: Int, suffix: String, separator: Character) -> String {
         var out = CivilTime.pad(year, 4) + "-" + CivilTime.pad(month, 2) + "-" + CivilTime.pad(day, 2)
         out.append(separator)
         out += CivilTime.pad(hour, 2) + ":" + CivilTime.pad(minute, 2) + ":" + CivilTime.pad(second, 2)

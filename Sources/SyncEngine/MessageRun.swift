@@ -384,14 +384,15 @@ struct MessageRun: Sendable {
         var member = GroupMember(key: conversation.key)
         member.stats.rowsRead = conversation.rows.count
         let batchSize = section.batchSize ?? APILimits.maxMessagesPerBatch
-        var items: [JSONObject] = []
-        var itemSources: [(key: String, watermark: String?)] = []
+        var items: [EncodedJSON] = []
+        var itemSources: [ItemSource] = []
         var rejects: [RejectRecord] = []
-        var last: SyncPosition?
-        let orderColumn = messages.orderColumn
+        var last: (key: String, order: SourceValue)?
+        let orderColumn = conversation.rows.first.flatMap { $0.columns.index(of: messages.orderColumn) }
 
         func flush() async throws(DeliveryError) {
-            guard let position = last else { return }
+            guard let (key, order) = last else { return }
+            let position = SyncPosition(watermark: order.sqlText ?? "", key: key)
             var sent = 0
             if !items.isEmpty {
                 let (acknowledged, refused) = try await post(items, sources: itemSources, to: known!.asappID)
@@ -412,15 +413,15 @@ struct MessageRun: Sendable {
 
         do {
             for row in conversation.rows {
-                let (key, watermark, verdict) = try classify(row, mapper: mapper, conversationKey: conversation.key, created: known != nil)
+                let (key, verdict) = try classify(row, mapper: mapper, conversationKey: conversation.key, created: known != nil)
                 switch verdict {
                 case .item(let item):
                     items.append(item)
-                    itemSources.append((key, watermark))
+                    itemSources.append(ItemSource(key: key, watermark: mapper.watermark(of: row)))
                 case .reject(let reject): rejects.append(reject)
                 case .skip: member.stats.skipped += 1
                 }
-                last = SyncPosition(watermark: row[orderColumn]?.sqlText ?? "", key: key)
+                last = (key, orderColumn.map { row.values[$0] } ?? .null)
                 if items.count >= batchSize { try await flush() }
             }
             try await flush()
@@ -443,8 +444,8 @@ struct MessageRun: Sendable {
             let batchSize = section.batchSize ?? APILimits.maxMessagesPerBatch
             let hasStart = window.start != nil
             var mapper: RowMapper?
-            var items: [JSONObject] = []
-            var itemSources: [(key: String, watermark: String?)] = []
+            var items: [EncodedJSON] = []
+            var itemSources: [ItemSource] = []
             var rejects: [RejectRecord] = []
             var pendingRows = 0
             var last: SyncPosition?
@@ -488,11 +489,11 @@ struct MessageRun: Sendable {
                         mapper = try RowMapper(section: section, streamName: stream, columns: row.columns)
                         _ = try RowMapper.columnIndex(messages.orderColumn, in: row.columns, stream: stream, location: messages.orderLocation)
                     }
-                    let (key, _, verdict) = try classify(row, mapper: mapper!, conversationKey: conversationKey, created: known != nil)
+                    let (key, verdict) = try classify(row, mapper: mapper!, conversationKey: conversationKey, created: known != nil)
                     switch verdict {
                     case .item(let item):
                         items.append(item)
-                        itemSources.append((key, mapper!.watermark(of: row).sqlText))
+                        itemSources.append(ItemSource(key: key, watermark: mapper!.watermark(of: row)))
                     case .reject(let reject): rejects.append(reject)
                     case .skip: out.stats.skipped += 1
                     }
@@ -519,7 +520,7 @@ struct MessageRun: Sendable {
 
     /// What one message row becomes.
     enum MessageVerdict {
-        case item(JSONObject)
+        case item(EncodedJSON)
         case reject(RejectRecord)
         case skip
     }
@@ -527,32 +528,37 @@ struct MessageRun: Sendable {
     /// Maps one message row; a row whose conversation the API does not know (`created` false) is recorded,
     /// not sent.
     private func classify(_ row: SourceRow, mapper: RowMapper, conversationKey: String,
-                          created: Bool) throws(MappingRuntimeError) -> (key: String, watermark: String?, verdict: MessageVerdict) {
+                          created: Bool) throws(MappingRuntimeError) -> (key: String, verdict: MessageVerdict) {
         let key = mapper.key(of: row)
-        let watermark = mapper.watermark(of: row).sqlText
         func reject(field: String?, _ error: String) -> MessageVerdict {
-            .reject(RejectRecord(stream: checkpoint, sourceKey: key, watermark: watermark, eventID: nil, payload: nil,
+            .reject(RejectRecord(stream: checkpoint, sourceKey: key, watermark: mapper.watermark(of: row).sqlText, eventID: nil, payload: nil,
                                  stage: .mapping, field: field, httpStatus: nil, error: error))
         }
         guard created else {
-            return (key, watermark, reject(field: nil,
+            return (key, reject(field: nil,
                 "no-conversation: conversation \(conversationKey) was not created (its row was rejected or is not in the conversations' source)"))
         }
-        switch try mapper.map(row) {
-        case .item(let item): return (key, watermark, .item(item))
-        case .rejected(let r): return (key, watermark, reject(field: r.field, "\(r.code): \(r.message)"))
-        case .skipped: return (key, watermark, .skip)
+        switch try mapper.map(row, key: key) {
+        case .item(let item): return (key, .item(item))
+        case .rejected(let r): return (key, reject(field: r.field, "\(r.code): \(r.message)"))
+        case .skipped: return (key, .skip)
         }
+    }
+
+    /// The row a message item came from; the watermark's text is only written when a reject needs it.
+    struct ItemSource {
+        var key: String
+        var watermark: SourceValue
     }
 
     /// Posts one batch of a conversation's messages: how many the API acknowledged, and a reject for each
     /// message of a batch it refused (the endpoint answers for the batch as a whole).
-    private func post(_ items: [JSONObject], sources: [(key: String, watermark: String?)],
+    private func post(_ items: [EncodedJSON], sources: [ItemSource],
                       to conversationID: String) async throws(DeliveryError) -> (sent: Int, rejects: [RejectRecord]) {
         let answer = try await context.client.postMessages(items, conversationID: conversationID)
         if answer.accepted { return (items.count, []) }
         let rejects = zip(items, sources).map { item, source in
-            RejectRecord(stream: checkpoint, sourceKey: source.key, watermark: source.watermark, eventID: nil, payload: .object(item),
+            RejectRecord(stream: checkpoint, sourceKey: source.key, watermark: source.watermark.sqlText, eventID: nil, payload: item.value,
                          stage: .api, field: nil, httpStatus: answer.status, error: answer.error ?? "refused")
         }
         return (0, rejects)

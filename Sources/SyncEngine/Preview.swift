@@ -9,8 +9,8 @@ public enum Preview {
     /// One row and what the mapping makes of it.
     public struct Row: Sendable {
         public enum Verdict: Sendable {
-            /// The item, exactly as it would be sent.
-            case item(JSONObject)
+            /// The item, byte for byte as it would be sent.
+            case item(EncodedJSON)
             case rejected(RowRejection)
             case skipped(RowRejection)
         }

@@ -174,7 +174,7 @@ public struct RejectRetry: Sendable {
     /// A source row mapped to an item, and the rejects it heals.
     struct Candidate: Sendable {
         var key: String
-        var item: JSONObject
+        var item: EncodedJSON
         var rejects: [Int64]
         /// For messages: the conversation's API id.
         var conversationID: String?

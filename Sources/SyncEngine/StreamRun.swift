@@ -62,17 +62,23 @@ struct StreamRun: Sendable {
     /// A batch formed from consecutive rows: the items to send and the rows refused before sending.
     struct Batch: Sendable {
         var sequence: Int
-        var items: [JSONObject] = []
+        var items: [EncodedJSON] = []
         var itemSources: [ItemSource] = []
         var rejects: [RejectRecord] = []
         var skipped = 0
         var rows = 0
-        var end: SyncPosition?
+        /// The key and watermark of the batch's last row: where the checkpoint moves once it is answered.
+        var last: (key: String, watermark: SourceValue)?
+
+        /// The position after the batch's last row.
+        var end: SyncPosition? { last.map { SyncPosition(watermark: $0.watermark.sqlText ?? "", key: $0.key) } }
     }
 
+    /// The row an item came from. The watermark stays a value until a reject needs its text: formatting
+    /// it for every row would cost more than mapping some rows.
     struct ItemSource: Sendable {
         var key: String
-        var watermark: String?
+        var watermark: SourceValue
     }
 
     typealias Answer = (Batch, Result<[ItemResult], DeliveryError>)
@@ -127,7 +133,7 @@ struct StreamRun: Sendable {
 
     /// Creates `items` with a few requests in flight; results in the items' order. When one fails to be
     /// delivered, the whole batch counts as not delivered (creating is idempotent by `externalId`).
-    private func createConversations(_ items: [JSONObject]) async throws(DeliveryError) -> [ItemResult] {
+    private func createConversations(_ items: [EncodedJSON]) async throws(DeliveryError) -> [ItemResult] {
         let client = context.client
         let width = StreamRun.conversationRequestsPerBatch
         let answers = await withTaskGroup(of: CreateAnswer.self, returning: [CreateAnswer].self) { group in
@@ -166,7 +172,7 @@ struct StreamRun: Sendable {
         var failure: DeliveryError?
     }
 
-    private static func create(_ item: JSONObject, index: Int, client: APIClient) async -> CreateAnswer {
+    private static func create(_ item: EncodedJSON, index: Int, client: APIClient) async -> CreateAnswer {
         do throws(DeliveryError) {
             return CreateAnswer(index: index, result: try await client.createConversation(item), failure: nil)
         } catch {
@@ -251,20 +257,19 @@ struct StreamRun: Sendable {
                     if mapper == nil { mapper = try RowMapper(section: section, streamName: stream, columns: row.columns) }
                     let m = mapper!
                     let key = m.key(of: row)
-                    let watermark = m.watermark(of: row).sqlText
-                    switch try m.map(row) {
+                    switch try m.map(row, key: key) {
                     case .item(let item):
                         current.items.append(item)
-                        current.itemSources.append(ItemSource(key: key, watermark: watermark))
+                        current.itemSources.append(ItemSource(key: key, watermark: m.watermark(of: row)))
                     case .rejected(let rejection):
-                        current.rejects.append(RejectRecord(stream: checkpoint, sourceKey: key, watermark: watermark, eventID: nil,
+                        current.rejects.append(RejectRecord(stream: checkpoint, sourceKey: key, watermark: m.watermark(of: row).sqlText, eventID: nil,
                                                             payload: nil, stage: .mapping, field: rejection.field, httpStatus: nil,
                                                             error: "\(rejection.code): \(rejection.message)"))
                     case .skipped:
                         current.skipped += 1
                     }
                     current.rows += 1
-                    current.end = SyncPosition(watermark: watermark ?? "", key: key)
+                    current.last = (key, m.watermark(of: row))
                     if current.items.count >= batchSize || current.rows - current.items.count >= context.configuration.pageSize {
                         try await dispatch(current)
                         sequence += 1
@@ -301,8 +306,9 @@ struct StreamRun: Sendable {
                 }
                 continue
             }
-            rejects.append(RejectRecord(stream: checkpoint, sourceKey: batch.itemSources[i].key, watermark: batch.itemSources[i].watermark,
-                                        eventID: item["eventId"]?.stringValue, payload: .object(item), stage: .api, field: nil,
+            let payload = item.value
+            rejects.append(RejectRecord(stream: checkpoint, sourceKey: batch.itemSources[i].key, watermark: batch.itemSources[i].watermark.sqlText,
+                                        eventID: payload?["eventId"]?.stringValue, payload: payload, stage: .api, field: nil,
                                         httpStatus: itemResult.status, error: itemResult.error ?? "refused"))
         }
         switch (kind, scope) {

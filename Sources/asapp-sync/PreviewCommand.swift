@@ -67,10 +67,10 @@ struct PreviewCommand: AsyncParsableCommand {
             let where_ = "row \(i + 1): key \(row.key)" + (row.watermark.map { ", watermark \($0)" } ?? "")
             switch (row.verdict, format) {
             case (.item(let item), "jsonl"):
-                print(JSONValue.object(item).jsonString)
+                print(item.text)
             case (.item(let item), _):
                 print("# \(where_): ok")
-                print(JSONValue.object(item).prettyPrinted())
+                print(item.value?.prettyPrinted() ?? item.text)
             case (.rejected(let r), "jsonl"):
                 printError("# \(where_): rejected: \(r)")
             case (.rejected(let r), _):

@@ -142,6 +142,15 @@ struct ExpressionTests {
         #expect(EventID.make(stream: "s", key: "a b/c", watermark: "w").utf8.allSatisfy { $0 == 0x2D || $0 == 0x5F || ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x7A) })
     }
 
+    @Test("event ids keep their published form: the same row version gives the same id in every release")
+    func eventIdsArePinned() {
+        // FNV-1a 64 of "stream\0key\0watermark", computed independently of this code.
+        #expect(EventID.make(stream: "s", key: "1", watermark: "w") == "s-1-faa6befc11c7b768")
+        #expect(EventID.make(stream: "conversation-metadata", key: "a b/c", watermark: "2024-02-08T17:20:00.500000Z")
+                == "conversation-metadata-k69f5280885cdde8c-d4a1ebfd6f3da876")
+        #expect(EventID.make(stream: "my stream!", key: "42", watermark: "w") == "my_stream_-42-d53e94ccfb088bbb")
+    }
+
     @Test func eventIdNoneSendsNone() throws {
         let h = try MappingHarness(fields: "      eventId: none\n", extra: [])
         let item = try #require(try h.item([]))

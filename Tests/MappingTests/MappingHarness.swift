@@ -40,7 +40,7 @@ struct MappingHarness {
 
     /// The item of a mapped row, or `nil` when it was rejected or skipped.
     func item(_ values: [SourceValue]) throws -> JSONObject? {
-        if case .item(let object) = try map(values) { return object }
+        if case .item(let encoded) = try map(values) { return encoded.object }
         return nil
     }
 

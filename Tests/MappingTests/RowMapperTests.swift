@@ -43,7 +43,7 @@ struct RowMapperTests {
     }
 
     func item(_ outcome: RowOutcome) -> JSONObject? {
-        if case .item(let object) = outcome { return object }
+        if case .item(let encoded) = outcome { return encoded.object }
         return nil
     }
 
