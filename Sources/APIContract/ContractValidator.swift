@@ -123,7 +123,14 @@ extension ContractValidator {
                                                 message: "expected an object (\(schema.name)), got \(kind(of: value))"))
             return
         }
-        for key in object.keys where schema.field(named: key) == nil {
+        // One pass over the members finds each one's place in the schema (a hash lookup, not a scan of the
+        // object per schema member); the members are then judged in the schema's order.
+        var members = [JSONValue?](repeating: nil, count: schema.fields.count)
+        for (key, member) in object {
+            if let index = schema.index(of: key) {
+                members[index] = member
+                continue
+            }
             var message = "unknown field: \(schema.name) has no member of this name"
             if let suggestion = closestName(to: key, in: schema.fieldNames) {
                 message += "; did you mean \(suggestion)?"
@@ -131,9 +138,9 @@ extension ContractValidator {
             violations.append(ContractViolation(path: location.member(key).path, code: APIErrorCode.unknownField,
                                                 message: message))
         }
-        for field in schema.fields {
+        for (index, field) in schema.fields.enumerated() {
             let fieldLocation = location.member(field.name)
-            switch object[field.name] {
+            switch members[index] {
             case nil:
                 if field.required {
                     violations.append(ContractViolation(path: fieldLocation.path, code: APIErrorCode.missingField,

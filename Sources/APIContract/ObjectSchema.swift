@@ -18,6 +18,11 @@ public struct ObjectSchema: Sendable {
         self.indexByName = index
     }
 
+    /// The position of the member called `name` in `fields`, or `nil` when the API has no such member.
+    public func index(of name: String) -> Int? {
+        indexByName[name]
+    }
+
     /// The member called `name`, or `nil` when the API has no such member.
     public func field(named name: String) -> FieldSpec? {
         indexByName[name].map { fields[$0] }

@@ -61,26 +61,50 @@ public struct RowMapper: Sendable {
     /// set it or turn it off).
     private let eventID: (spec: FieldSpec, prefix: String, streamHash: UInt64, key: [UInt8])?
 
-    private struct Field: Sendable {
-        var path: [String]
-        var name: String
-        var spec: FieldSpec
-        var expression: ResolvedExpression
-        var ifEmpty: EmptyPolicy
-        var location: SourceLocation
+    // Fields and members are classes: the loop over them per row then costs one reference count per
+    // element, not one per string and array inside it.
+    private final class Field: Sendable {
+        let path: [String]
+        let name: String
+        let spec: FieldSpec
+        let expression: ResolvedExpression
+        let ifEmpty: EmptyPolicy
+        let location: SourceLocation
+
+        init(path: [String], name: String, spec: FieldSpec, expression: ResolvedExpression, ifEmpty: EmptyPolicy, location: SourceLocation) {
+            self.path = path
+            self.name = name
+            self.spec = spec
+            self.expression = expression
+            self.ifEmpty = ifEmpty
+            self.location = location
+        }
     }
 
-    private struct Member: Sendable {
+    private final class Member: Sendable {
         /// `"name":` as JSON text.
-        var key: [UInt8]
-        var name: String
+        let key: [UInt8]
+        let name: String
         /// The top-level member's contract; for a nested object, the object's.
-        var spec: FieldSpec
+        let spec: FieldSpec
         /// The member's position in the schema, so violations are reported in the contract's order.
-        var order: Int
+        let order: Int
         /// The fields that make it: one for a plain member, the nested object's members otherwise.
-        var fields: [Int]
-        var nested: Bool
+        let fields: [Int]
+        let nested: Bool
+
+        init(key: [UInt8], name: String, spec: FieldSpec, order: Int, fields: [Int], nested: Bool) {
+            self.key = key
+            self.name = name
+            self.spec = spec
+            self.order = order
+            self.fields = fields
+            self.nested = nested
+        }
+
+        func adding(_ field: Int) -> Member {
+            Member(key: key, name: name, spec: spec, order: order, fields: fields + [field], nested: nested)
+        }
     }
 
     /// A mapper for the main section of `stream`, for rows whose columns are `columns`.
@@ -114,7 +138,7 @@ public struct RowMapper: Sendable {
             fields.append(Field(path: field.path, name: field.name, spec: field.spec, expression: resolved, ifEmpty: field.ifEmpty,
                                 location: field.location))
             if let existing = memberByName[top] {
-                members[existing].fields.append(fields.count - 1)
+                members[existing] = members[existing].adding(fields.count - 1)
             } else {
                 memberByName[top] = members.count
                 var key: [UInt8] = []

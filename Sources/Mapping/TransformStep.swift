@@ -89,7 +89,7 @@ extension TransformStep {
     func apply(_ value: SourceValue, zone: ZoneConverter?) -> Result<SourceValue, StepFailure> {
         if value.isNull { return .success(.null) }
         switch operation {
-        case .trim: return mapText(value, zone) { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        case .trim: return mapText(value, zone, TransformStep.trim)
         case .upper: return mapText(value, zone) { $0.uppercased() }
         case .lower: return mapText(value, zone) { $0.lowercased() }
         case .truncate(let limit): return mapText(value, zone) { TransformStep.truncate($0, toUTF16: limit) }
@@ -111,7 +111,7 @@ extension TransformStep {
                 }
             }
             let items = parts.flatMap { $0.components(separatedBy: separator) }
-                .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+                .map(TransformStep.trim)
                 .filter { !$0.isEmpty }
             return .success(.stringArray(items))
         case .join(let separator):
@@ -168,6 +168,15 @@ extension TransformStep {
     private static func needsZone(_ value: SourceValue, _ zone: ZoneConverter?) -> Bool {
         if case .localTimestamp = value, zone == nil { return true }
         return false
+    }
+
+    /// `text` without leading and trailing white space, as Foundation's `.whitespacesAndNewlines` defines
+    /// it. Text that starts and ends with a visible ASCII character, most text, has none to remove and is
+    /// returned without a call into Foundation.
+    static func trim(_ text: String) -> String {
+        let utf8 = text.utf8
+        if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F { return text }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The longest prefix of `text` of at most `limit` UTF-16 code units that ends on a Unicode scalar

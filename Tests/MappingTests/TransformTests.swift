@@ -1,3 +1,4 @@
+import Foundation
 import Mapping
 import SyncCore
 import Testing
@@ -14,6 +15,21 @@ struct TransformTests {
     func segments(_ steps: String, _ value: SourceValue) throws -> RowOutcome {
         let h = try MappingHarness(fields: "      companySegment: { column: v, transform: \(steps) }\n", extra: ["v"])
         return try h.map([value])
+    }
+
+    @Test("trim removes exactly what Foundation's whitespacesAndNewlines names, at both ends only")
+    func trimMatchesFoundation() throws {
+        let edges: [Unicode.Scalar] = ["\u{09}", "\u{0A}", "\u{0B}", "\u{0C}", "\u{0D}", " ", "\u{85}", "\u{A0}", "\u{1680}", "\u{2000}",
+                                       "\u{200A}", "\u{2028}", "\u{2029}", "\u{202F}", "\u{205F}", "\u{3000}",
+                                       // Not white space: must stay.
+                                       "\u{200B}", "\u{FEFF}", "\u{180E}", "x", "é", "😀"]
+        for edge in edges {
+            for inner in ["a", "a b", "\u{2003}mid\u{2003}dle", ""] {
+                let text = "\(edge)\(edge)\(inner)\(edge)"
+                let expected = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(try rule("[trim]", .string(text)) == .string(expected), "U+\(String(edge.value, radix: 16)) around '\(inner)'")
+            }
+        }
     }
 
     @Test func trimUpperLower() throws {
