@@ -52,6 +52,7 @@ public enum ContractValidator {
     /// domain of at least two non-empty dot-separated labels of letters, digits, `-` (or non-ASCII) after
     /// it, and no whitespace or control characters anywhere.
     public static func isEmailAddress(_ string: String) -> Bool {
+        if let ascii = isASCIIEmailAddress(string) { return ascii }
         var atCount = 0
         var localLength = 0
         var labelLength = 0
@@ -79,6 +80,36 @@ public enum ContractValidator {
 }
 
 extension ContractValidator {
+    /// `isEmailAddress(_:)` for all-ASCII text, by bytes; `nil` when the text has non-ASCII characters,
+    /// whose classes need the Unicode tables.
+    static func isASCIIEmailAddress(_ string: String) -> Bool? {
+        var atCount = 0
+        var localLength = 0
+        var labelLength = 0
+        var labels = 0
+        for byte in string.utf8 {
+            guard byte < 0x80 else { return nil }
+            if byte <= 0x20 || byte == 0x7F { return false }
+            if byte == UInt8(ascii: "@") {
+                atCount += 1
+                continue
+            }
+            if atCount == 0 {
+                localLength += 1
+            } else if byte == UInt8(ascii: ".") {
+                guard labelLength > 0 else { return false }
+                labels += 1
+                labelLength = 0
+            } else {
+                let letter = (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
+                let digit = byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+                guard letter || digit || byte == UInt8(ascii: "-") else { return false }
+                labelLength += 1
+            }
+        }
+        return atCount == 1 && localLength > 0 && labels >= 1 && labelLength > 0
+    }
+
     /// Where a value sits; the text of the path is only built when a violation is reported or a
     /// container is entered, so conforming scalars cost no string work.
     struct Location {
@@ -138,8 +169,9 @@ extension ContractValidator {
             violations.append(ContractViolation(path: location.member(key).path, code: APIErrorCode.unknownField,
                                                 message: message))
         }
+        let parent = location.containerPath
         for (index, field) in schema.fields.enumerated() {
-            let fieldLocation = location.member(field.name)
+            let fieldLocation = Location(parent: parent, key: .member(field.name))
             switch members[index] {
             case nil:
                 if field.required {
@@ -176,8 +208,9 @@ extension ContractValidator {
             }
         case .stringArray(let itemPattern, let itemMaxLength):
             guard case .array(let elements) = value else { return fail("expected an array of strings, got \(kind(of: value))") }
+            let parent = location.containerPath
             for (offset, element) in elements.enumerated() {
-                let elementLocation = location.index(offset)
+                let elementLocation = Location(parent: parent, key: .index(offset))
                 guard case .string(let string) = element else {
                     violations.append(ContractViolation(path: elementLocation.path, code: APIErrorCode.invalidValue,
                                                         message: "expected a string, got \(kind(of: element))"))
@@ -204,8 +237,10 @@ extension ContractValidator {
             if elements.count > APILimits.maxAttributes {
                 return fail("has \(elements.count) attributes; the maximum is \(APILimits.maxAttributes)", code: APIErrorCode.itemCount)
             }
+            // The container's path is written once, not once per element.
+            let parent = location.containerPath
             for (offset, element) in elements.enumerated() {
-                validateObject(element, attributeSchema, at: location.index(offset), into: &violations)
+                validateObject(element, attributeSchema, at: Location(parent: parent, key: .index(offset)), into: &violations)
             }
         case .object(let schema):
             validateObject(value, schema, at: location, into: &violations)
@@ -223,8 +258,9 @@ extension ContractValidator {
             guard elements.count >= minItems && elements.count <= maxItems else {
                 return fail("has \(elements.count) items; expected \(minItems) to \(maxItems)", code: APIErrorCode.itemCount)
             }
+            let parent = location.containerPath
             for (offset, element) in elements.enumerated() {
-                validateObject(element, schema, at: location.index(offset), into: &violations)
+                validateObject(element, schema, at: Location(parent: parent, key: .index(offset)), into: &violations)
             }
         }
     }

@@ -70,14 +70,29 @@ public struct RowMapper: Sendable {
         let expression: ResolvedExpression
         let ifEmpty: EmptyPolicy
         let location: SourceLocation
+        /// A top-level member, checked against its contract on its own; a nested one is checked with its object.
+        let topLevel: Bool
+        /// The position of its top-level member in the schema.
+        let order: Int
+        /// For a field that does work on one column's value: that column and the results of recent values.
+        let cache: (column: Int, results: FieldResultCache)?
 
-        init(path: [String], name: String, spec: FieldSpec, expression: ResolvedExpression, ifEmpty: EmptyPolicy, location: SourceLocation) {
+        init(path: [String], name: String, spec: FieldSpec, expression: ResolvedExpression, ifEmpty: EmptyPolicy, location: SourceLocation,
+             order: Int) {
+            self.order = order
             self.path = path
             self.name = name
             self.spec = spec
             self.expression = expression
             self.ifEmpty = ifEmpty
             self.location = location
+            self.topLevel = path.count == 1
+            let columns = expression.columns
+            if expression.doesWork, columns.count == 1, let column = columns.first {
+                self.cache = (column, FieldResultCache())
+            } else {
+                self.cache = nil
+            }
         }
     }
 
@@ -136,7 +151,7 @@ public struct RowMapper: Sendable {
                                           message: "field '\(field.name)' is not a member of the \(schema.name)")
             }
             fields.append(Field(path: field.path, name: field.name, spec: field.spec, expression: resolved, ifEmpty: field.ifEmpty,
-                                location: field.location))
+                                location: field.location, order: order))
             if let existing = memberByName[top] {
                 members[existing] = members[existing].adding(fields.count - 1)
             } else {
@@ -197,49 +212,27 @@ public struct RowMapper: Sendable {
     /// Maps one row whose key text the caller has already read (`key(of:)`).
     public func map(_ row: SourceRow, key: String) throws(MappingRuntimeError) -> RowOutcome {
         var values = [JSONValue?](repeating: nil, count: fields.count)
+        var violations: [(order: Int, violation: ContractViolation)] = []
         for index in fields.indices {
             let field = fields[index]
-            if case .attributes(let attributes) = field.expression {
-                switch attributes.build(row, zone: zone) {
-                case .success(let json): values[index] = json
-                case .failure(let miss): return try outcome(of: miss, field: field.name, at: field.location)
-                }
-                continue
+            let result: FieldResult
+            if let (column, results) = field.cache {
+                result = try results.result(for: row.values[column]) { () throws(MappingRuntimeError) in try compute(field, row) }
+            } else {
+                result = try compute(field, row)
             }
-            var value: SourceValue
-            switch field.expression.evaluate(row, zone: zone) {
-            case .success(let v): value = v
-            case .failure(let miss): return try outcome(of: miss, field: field.name, at: field.location)
-            }
-            if RowMapper.isEmpty(value) {
-                switch field.ifEmpty {
-                case .none: break
-                case .reject: return .rejected(RowRejection(code: "empty", field: field.name, message: "the value is empty"))
-                case .skip: return .skipped(RowRejection(code: "empty", field: field.name, message: "the value is empty; the mapping skips such rows"))
-                case .replace(let replacement): value = replacement
-                }
-            }
-            switch FieldConverter.convert(value, to: field.spec, zone: zone) {
-            case .success(.null):
-                // A required member of a nested object is judged with its object: an optional object whose
-                // members are all NULL is left out; a partial one fails the contract check below.
-                if field.spec.required, field.path.count == 1 {
-                    return .rejected(RowRejection(code: "missing-required", field: field.name, message: "required field is null in this row"))
-                }
-            case .success(let json):
+            switch result {
+            case .value(let json, let problems):
                 values[index] = json
-            case .failure(let problem):
-                if case .localTimestamp = value, zone == nil {
-                    throw MappingRuntimeError(stream: streamName, location: field.location,
-                                              message: "field '\(field.name)' reads a 'timestamp without time zone'; state its zone with 'timezone' under 'source'")
-                }
-                return .rejected(RowRejection(code: "conversion", field: field.name, message: problem.message))
+                for problem in problems { violations.append((field.order, problem)) }
+            case .rejected(let rejection): return .rejected(rejection)
+            case .skipped(let rejection): return .skipped(rejection)
             }
         }
 
-        // Each member is checked against its contract as it is, then written; violations are gathered and
-        // reported together in the contract's order, as the API would report them.
-        var violations: [(order: Int, violation: ContractViolation)] = []
+        // Each member is written as it is; nested objects are checked here, as a whole, top-level members
+        // were checked with their values. Violations are gathered and reported together in the contract's
+        // order, as the API would report them.
         var out: [UInt8] = []
         out.reserveCapacity(64 + 48 * members.count)
         out.append(UInt8(ascii: "{"))
@@ -269,12 +262,12 @@ public struct RowMapper: Sendable {
                     continue
                 }
                 value = .object(object)
+                for violation in ContractValidator.validateField(value, spec: member.spec, path: member.name) {
+                    violations.append((member.order, violation))
+                }
             } else {
                 guard let json = values[member.fields[0]] else { continue }
                 value = json
-            }
-            for violation in ContractValidator.validateField(value, spec: member.spec, path: member.name) {
-                violations.append((member.order, violation))
             }
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
@@ -291,6 +284,53 @@ public struct RowMapper: Sendable {
         }
         out.append(UInt8(ascii: "}"))
         return .item(EncodedJSON(uncheckedBytes: out))
+    }
+
+    /// One field's value for `row`: evaluated, its empty policy applied, converted to its member's JSON
+    /// and, for a top-level member, checked against the member's contract.
+    private func compute(_ field: Field, _ row: SourceRow) throws(MappingRuntimeError) -> FieldResult {
+        if case .attributes(let attributes) = field.expression {
+            switch attributes.build(row, zone: zone) {
+            case .success(let json): return checked(json, field)
+            case .failure(let miss): return try outcome(of: miss, field: field.name, at: field.location)
+            }
+        }
+        var value: SourceValue
+        switch field.expression.evaluate(row, zone: zone) {
+        case .success(let v): value = v
+        case .failure(let miss): return try outcome(of: miss, field: field.name, at: field.location)
+        }
+        if RowMapper.isEmpty(value) {
+            switch field.ifEmpty {
+            case .none: break
+            case .reject: return .rejected(RowRejection(code: "empty", field: field.name, message: "the value is empty"))
+            case .skip: return .skipped(RowRejection(code: "empty", field: field.name, message: "the value is empty; the mapping skips such rows"))
+            case .replace(let replacement): value = replacement
+            }
+        }
+        switch FieldConverter.convert(value, to: field.spec, zone: zone) {
+        case .success(.null):
+            // A required member of a nested object is judged with its object: an optional object whose
+            // members are all NULL is left out; a partial one fails the contract check.
+            if field.spec.required, field.topLevel {
+                return .rejected(RowRejection(code: "missing-required", field: field.name, message: "required field is null in this row"))
+            }
+            return .value(nil, violations: [])
+        case .success(let json):
+            return checked(json, field)
+        case .failure(let problem):
+            if case .localTimestamp = value, zone == nil {
+                throw MappingRuntimeError(stream: streamName, location: field.location,
+                                          message: "field '\(field.name)' reads a 'timestamp without time zone'; state its zone with 'timezone' under 'source'")
+            }
+            return .rejected(RowRejection(code: "conversion", field: field.name, message: problem.message))
+        }
+    }
+
+    /// `json` as a field's value, with its violations when it is a top-level member.
+    private func checked(_ json: JSONValue?, _ field: Field) -> FieldResult {
+        guard let json, field.topLevel else { return .value(json, violations: []) }
+        return .value(json, violations: ContractValidator.validateField(json, spec: field.spec, path: field.name))
     }
 
     /// NULL, or text with no characters.
@@ -316,7 +356,7 @@ public struct RowMapper: Sendable {
     }
 
     /// A failed evaluation as a rejection, or as a stream-stopping error when every row would fail alike.
-    private func outcome(of miss: ResolvedExpression.Miss, field: String, at fieldLocation: SourceLocation) throws(MappingRuntimeError) -> RowOutcome {
+    private func outcome(of miss: ResolvedExpression.Miss, field: String, at fieldLocation: SourceLocation) throws(MappingRuntimeError) -> FieldResult {
         if miss.stopsStream {
             throw MappingRuntimeError(stream: streamName, location: fieldLocation, message: "field '\(field)': \(miss.message)")
         }

@@ -110,10 +110,11 @@ struct ContractValidatorTests {
 
     @Test("e-mail addresses")
     func emails() {
-        for good in ["a@b.co", "jane.doe+tag@mail.example.com", "ü@exämple.de"] {
+        for good in ["a@b.co", "jane.doe+tag@mail.example.com", "ü@exämple.de", "A-1@X9.IO", "a@b-c.d-e", "jane@exämple.de", "o'brien@b.co"] {
             #expect(ContractValidator.isEmailAddress(good), "\(good)")
         }
-        for bad in ["", "a", "a@", "@b.co", "a@b", "a@@b.co", "a b@c.de", "a@b..co", "a@.b.co", "a@b.co.", "a@b_c.com"] {
+        for bad in ["", "a", "a@", "@b.co", "a@b", "a@@b.co", "a b@c.de", "a@b..co", "a@.b.co", "a@b.co.", "a@b_c.com",
+                    "a\t@b.co", "a@b\u{7F}.co", "a@b.c\u{0}o", "a@b.co\u{A0}", "a@b[c].co", "ü@b..de"] {
             #expect(!ContractValidator.isEmailAddress(bad), "\(bad)")
         }
         #expect(violations(#"{"externalAgentId":"a","emailAddress":"not-an-address"}"#, Schemas.agent).map(\.path) == ["emailAddress"])

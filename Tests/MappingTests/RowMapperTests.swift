@@ -136,4 +136,25 @@ struct RowMapperTests {
             #expect(error.message.contains("did you mean 'chanel'"))
         }
     }
+
+    @Test("a mapper that has seen a value before gives exactly what a fresh one gives, for items and rejects alike")
+    func remembersResultsWithoutMixingThem() throws {
+        let seasoned = try mapper()
+        let channels: [SourceValue] = [.string("Web Chat"), .string("sms"), .string("fax"), .null, .string("voice")]
+        let devices: [SourceValue] = [.string("mobile"), .string("Desktop"), .string("toaster"), .null]
+        let segments: [SourceValue] = [.stringArray(["Sales", nil]), .stringArray(["a b#"]), .null, .string("Retail")]
+        for i in 0..<3000 {
+            // Repeating values, and from time to time a value never seen (and one too long to be kept).
+            let lob: SourceValue = i % 7 == 0 ? .string("lob \(i)") : (i % 11 == 0 ? .string(String(repeating: "x", count: 300)) : .null)
+            let r = row(id: Int64(i), external: i % 13 == 0 ? .string("bad id \(i)") : .string("conv-\(i)"), lob: lob,
+                        channel: channels[i % channels.count], device: devices[i % devices.count], segments: segments[i % segments.count])
+            let fresh = try mapper()
+            switch (try seasoned.map(r), try fresh.map(r)) {
+            case (.item(let a), .item(let b)): #expect(a == b, "row \(i)")
+            case (.rejected(let a), .rejected(let b)): #expect(a == b, "row \(i)")
+            case (.skipped(let a), .skipped(let b)): #expect(a == b, "row \(i)")
+            case (let a, let b): Issue.record("row \(i): \(a) and \(b) differ")
+            }
+        }
+    }
 }

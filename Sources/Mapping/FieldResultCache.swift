@@ -1,0 +1,94 @@
+import APIContract
+import Synchronization
+import SyncCore
+
+/// What one field of a row came to: its JSON (checked against its member's contract when it is a
+/// top-level member) or the verdict that ends the row.
+enum FieldResult: Sendable {
+    /// The value to write (`nil`: left out) and how it breaks its member's contract, if it does.
+    case value(JSONValue?, violations: [ContractViolation])
+    case rejected(RowRejection)
+    case skipped(RowRejection)
+}
+
+/// Results of one field for recently seen values of the single column it reads.
+///
+/// A field's result depends on nothing but its column's value (expressions are pure, and the mapper's
+/// zone is fixed), and the columns that need work — value maps, transform steps, JSON — usually repeat
+/// a handful of values over millions of rows (channels, devices, browsers, campaigns, queues): a hash
+/// lookup replaces the steps, the conversion and the contract check. Memory is bounded: values longer
+/// than `maxKeyLength` UTF-8 bytes are not kept, and the table is emptied when it holds `capacity` entries.
+final class FieldResultCache: Sendable {
+    /// Entries kept before the table is emptied. Default: 2,048.
+    let capacity: Int
+    /// The longest value (in UTF-8 bytes of text) whose result is kept. Default: 256.
+    let maxKeyLength: Int
+    private let table: Mutex<[SourceValue: FieldResult]>
+
+    init(capacity: Int = 2048, maxKeyLength: Int = 256) {
+        self.capacity = capacity
+        self.maxKeyLength = maxKeyLength
+        self.table = Mutex([:])
+    }
+
+    /// The result for `value`, from the table or from `compute` (which is then kept when it can be).
+    func result(for value: SourceValue, _ compute: () throws(MappingRuntimeError) -> FieldResult) throws(MappingRuntimeError) -> FieldResult {
+        guard fitsKey(value) else { return try compute() }
+        if let hit = table.withLock({ $0[value] }) { return hit }
+        let result = try compute()
+        table.withLock { table in
+            if table.count >= capacity { table.removeAll(keepingCapacity: true) }
+            table[value] = result
+        }
+        return result
+    }
+
+    private func fitsKey(_ value: SourceValue) -> Bool {
+        switch value {
+        case .string(let s), .decimal(let s), .json(let s): return s.utf8.count <= maxKeyLength
+        case .stringArray(let items):
+            var total = 0
+            for item in items { total += (item?.utf8.count ?? 0) + 1 }
+            return total <= maxKeyLength
+        case .null, .integer, .double, .bool, .timestamp, .localTimestamp, .date: return true
+        }
+    }
+}
+
+extension ResolvedExpression {
+    /// The positions of the columns the expression reads.
+    var columns: Set<Int> {
+        switch self {
+        case .column(let i): return [i]
+        case .constant: return []
+        case .valueMap(let inner, _, _): return inner.columns
+        case .coalesce(let parts): return parts.reduce(into: Set<Int>()) { $0.formUnion($1.columns) }
+        case .template(let parts):
+            var set = Set<Int>()
+            for case .column(let i, _) in parts { set.insert(i) }
+            return set
+        case .json(let inner, _): return inner.columns
+        case .when(let clauses, let otherwise):
+            var set = otherwise.columns
+            for clause in clauses {
+                set.insert(clause.column)
+                set.formUnion(clause.then.columns)
+            }
+            return set
+        case .transformed(let inner, _): return inner.columns
+        case .attributes(let attributes):
+            var set = attributes.object?.columns ?? []
+            for pair in attributes.pairs { set.formUnion(pair.value.columns) }
+            return set
+        }
+    }
+
+    /// Whether computing the expression costs more than a lookup: anything but a column or a constant
+    /// read as it is.
+    var doesWork: Bool {
+        switch self {
+        case .column, .constant: false
+        default: true
+        }
+    }
+}
