@@ -271,7 +271,8 @@ extension ContractValidator {
             violations.append(ContractViolation(path: location.path, code: APIErrorCode.invalidValue,
                                                 message: "is \(string.utf16.count) UTF-16 code units long; the maximum is \(maxLength)"))
         }
-        if let minLength, minLength > 0, string.utf16.count < minLength {
+        // One unit is any non-empty text; only longer minimums need the UTF-16 units counted.
+        if let minLength, minLength > 0, minLength == 1 ? string.isEmpty : string.utf16.count < minLength {
             violations.append(ContractViolation(path: location.path, code: APIErrorCode.invalidValue,
                                                 message: "must be at least \(minLength) UTF-16 code unit\(minLength == 1 ? "" : "s") long"))
         }

@@ -29,6 +29,9 @@ public final class APIClient: Sendable {
         httpConfiguration.redirectConfiguration = .disallow
         httpConfiguration.decompression = .disabled
         httpConfiguration.tlsConfiguration = try configuration.tlsConfiguration()
+        // No tracer: the connector exports no spans, and building a span's attributes re-parses every
+        // request's URL (measured at about 4% of the connector's time on transcripts).
+        httpConfiguration.tracing.tracer = nil
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
     }
 

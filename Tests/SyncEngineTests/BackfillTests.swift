@@ -54,8 +54,9 @@ struct BackfillTests {
             let env = ["ASAPP_API_ID": SyncHarness.apiID, "ASAPP_API_SECRET": SyncHarness.apiSecret, "ASAPP_API_BASE_URL": h.sandbox.baseURL]
             let arguments = ["backfill", "--mapping", mappingPath, "--stream", "convs", "--from", "2024-04-01", "--to", "2024-04-07",
                              "--window", "1d", "--parallel", "2", "--page-size", "10", "--database-url", h.databaseURL,
-                             // Slow enough that each interruption lands mid-run, however loaded the machine is.
-                             "--max-rows-per-second", "150"]
+                             // Slow enough that each interruption lands mid-run, however loaded the machine is: a
+                             // run starts with a second's worth of rows at once, then reads 60 a second.
+                             "--max-rows-per-second", "60"]
 
             func rowsDone() async -> Int {
                 Int((try? await h.scalar("SELECT coalesce(sum(rows_read), 0)::text FROM asapp_sync.backfill_windows")) ?? nil ?? "0") ?? 0
@@ -81,8 +82,10 @@ struct BackfillTests {
             let afterFirst = await rowsDone()
             #expect(afterFirst >= 60 && afterFirst < 600)
 
-            // Half way through what is left, so the kill lands mid-run however fast the machine is.
-            let second = try await interrupt(after: afterFirst + (600 - afterFirst) / 2, with: SIGKILL)
+            // As soon as the resumed run has committed its first batch (4 rows): what is left is then at least
+            // most of a window, which the row cap makes last well over half a second, so the kill lands
+            // mid-run however the windows' commits happen to interleave.
+            let second = try await interrupt(after: afterFirst + 4, with: SIGKILL)
             // Killed while running (under load it may land after the last row was read, before the plan
             // was marked complete: the resume must finish it either way).
             #expect(second.terminationReason == .uncaughtSignal)

@@ -141,6 +141,40 @@ struct FaultToleranceTests {
     static let conversationCount = 80
     static let messagesPerConversation = 40
 
+    /// Watches a run on a thread of its own and SIGKILLs it once the sandbox has acknowledged `target`
+    /// requests in all (or accepted `target` messages), then `wait` µs later; gives up after 30 s.
+    ///
+    /// The watch runs outside the task pool on purpose: with the other suites' work on the pool's few
+    /// threads, a polling task can go unscheduled for seconds while the run it watches finishes.
+    struct KillWatch: Sendable {
+        let process: Process
+        let recorder: SandboxRecorder
+        let countsRequests: Bool
+        let target: Int
+        let wait: UInt32
+
+        /// Whether the run was killed while running, and the messages accepted at that moment.
+        func start() async -> (killed: Bool, messages: Int) {
+            await withCheckedContinuation { (continuation: CheckedContinuation<(killed: Bool, messages: Int), Never>) in
+                Thread { continuation.resume(returning: run()) }.start()
+            }
+        }
+
+        private func reached() -> Bool {
+            countsRequests ? recorder.requestCounts.values.reduce(0) { $0 + ($1[200] ?? 0) } >= target
+                           : recorder.acceptedMessageCount >= target
+        }
+
+        private func run() -> (killed: Bool, messages: Int) {
+            let deadline = Date().addingTimeInterval(30)
+            while process.isRunning, !reached(), Date() < deadline { usleep(1000) }
+            usleep(wait)
+            guard process.isRunning else { return (false, 0) }
+            kill(process.processIdentifier, SIGKILL)
+            return (true, recorder.acceptedMessageCount)
+        }
+    }
+
     static func seedKillData(_ connection: PostgresConnection) async throws {
         let messages = conversationCount * messagesPerConversation
         try await connection.execute("""
@@ -193,7 +227,9 @@ struct FaultToleranceTests {
             faults.retryAfterSeconds = 0
             faults.serviceUnavailableRate = 0.07
             faults.dropConnectionRate = 0.06
-            faults.latency = .milliseconds(5)
+            // Each answer takes a while, so a run cannot finish what is left between reaching its kill
+            // point and the kill, however fast the connector maps and sends.
+            faults.latency = .milliseconds(15)
             faults.seed = 2024
             h.sandbox.faults = faults
 
@@ -216,36 +252,29 @@ struct FaultToleranceTests {
             func acknowledged() -> Int { h.sandbox.recorder.requestCounts.values.reduce(0) { $0 + ($1[200] ?? 0) } }
             var kills = 0
             var finishedBeforeKill = 0
+            var endStatuses: [Int32] = []
             var messagesAtKill: [Int] = []
             for round in 0..<10 {
                 let (process, out, err) = try CLI.launch(arguments, environment: env)
                 // Drain the pipes so a chatty run never blocks on a full pipe.
                 out.fileHandleForReading.readabilityHandler = { _ = $0.availableData }
                 err.fileHandleForReading.readabilityHandler = { _ = $0.availableData }
-                let deadline = clock.now + .seconds(30)
-                let messagesBefore = h.sandbox.recorder.acceptedMessageCount
-                let acknowledgedBefore = acknowledged()
-                if round < 6 {
-                    let target = acknowledgedBefore + Int.random(in: 10...45, using: &random)
-                    while process.isRunning, acknowledged() < target, clock.now < deadline {
-                        try await Task.sleep(for: .milliseconds(2))
-                    }
-                } else {
-                    let target = messagesBefore + Int.random(in: 1...300, using: &random)
-                    while process.isRunning, h.sandbox.recorder.acceptedMessageCount < target, clock.now < deadline {
-                        try await Task.sleep(for: .milliseconds(2))
-                    }
-                }
+                let recorder = h.sandbox.recorder
+                // Rounds 0 to 5 wait for new acknowledged requests, the others for new accepted messages.
+                let target = round < 6 ? acknowledged() + Int.random(in: 10...45, using: &random)
+                                       : recorder.acceptedMessageCount + Int.random(in: 1...300, using: &random)
                 // A little more, at random, so the kill falls anywhere within a request's life.
-                try await Task.sleep(for: .milliseconds(Int.random(in: 0...30, using: &random)))
-                if process.isRunning {
-                    kill(process.processIdentifier, SIGKILL)
+                let extra = UInt32(Int.random(in: 0...30, using: &random)) * 1000
+                let watch = KillWatch(process: process, recorder: recorder, countsRequests: round < 6, target: target, wait: extra)
+                let outcome = await watch.start()
+                if outcome.killed {
                     kills += 1
-                    messagesAtKill.append(h.sandbox.recorder.acceptedMessageCount)
+                    messagesAtKill.append(outcome.messages)
                 } else {
                     finishedBeforeKill += 1
                 }
                 process.waitUntilExit()
+                if process.terminationReason == .exit { endStatuses.append(process.terminationStatus) }
                 out.fileHandleForReading.readabilityHandler = nil
                 err.fileHandleForReading.readabilityHandler = nil
             }
@@ -325,7 +354,7 @@ struct FaultToleranceTests {
             let answered = recorder.requestCounts.values.reduce(0) { $0 + $1.values.reduce(0, +) }
             print("""
                 kill test: \(400 + Self.conversationCount + allMessages.count) source rows (\(allMessages.count) messages), \
-                \(kills) kills (\(finishedBeforeKill) runs ended first), \(finalRuns) final run(s), \(answered) requests, \
+                \(kills) kills (\(finishedBeforeKill) runs ended first, exiting \(endStatuses)), \(finalRuns) final run(s), \(answered) requests, \
                 \(faulted) faulted, \(duplicates) duplicate deliveries, \
                 \(convRejected.count + convoRejected.count + messageRejected.count) rejects, runtime \(runtime)
                 """)
