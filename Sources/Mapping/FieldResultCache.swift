@@ -1,5 +1,4 @@
 import APIContract
-import Synchronization
 import SyncCore
 
 /// What one field of a row came to: its JSON (checked against its member's contract when it is a
@@ -14,36 +13,22 @@ enum FieldResult: Sendable {
 /// Results of one field for recently seen values of the single column it reads.
 ///
 /// A field's result depends on nothing but its column's value (expressions are pure, and the mapper's
-/// zone is fixed), and the columns that need work — value maps, transform steps, JSON — usually repeat
-/// a handful of values over millions of rows (channels, devices, browsers, campaigns, queues): a hash
-/// lookup replaces the steps, the conversion and the contract check. Memory is bounded: values longer
-/// than `maxKeyLength` UTF-8 bytes are not kept, and the table is emptied when it holds `capacity` entries.
-final class FieldResultCache: Sendable {
-    /// Entries kept before the table is emptied. Default: 2,048.
-    let capacity: Int
+/// zone is fixed): a lookup replaces the steps, the conversion and the contract check. Values longer than
+/// `maxKeyLength` UTF-8 bytes are not kept.
+struct FieldResultCache: Sendable {
+    /// Distinct values kept per field. Default: 2,048.
+    static let capacity = 2048
     /// The longest value (in UTF-8 bytes of text) whose result is kept. Default: 256.
-    let maxKeyLength: Int
-    private let table: Mutex<[SourceValue: FieldResult]>
-
-    init(capacity: Int = 2048, maxKeyLength: Int = 256) {
-        self.capacity = capacity
-        self.maxKeyLength = maxKeyLength
-        self.table = Mutex([:])
-    }
+    static let maxKeyLength = 256
+    private let results = RecentResults<SourceValue, FieldResult>(capacity: FieldResultCache.capacity)
 
     /// The result for `value`, from the table or from `compute` (which is then kept when it can be).
     func result(for value: SourceValue, _ compute: () throws(MappingRuntimeError) -> FieldResult) throws(MappingRuntimeError) -> FieldResult {
-        guard fitsKey(value) else { return try compute() }
-        if let hit = table.withLock({ $0[value] }) { return hit }
-        let result = try compute()
-        table.withLock { table in
-            if table.count >= capacity { table.removeAll(keepingCapacity: true) }
-            table[value] = result
-        }
-        return result
+        guard FieldResultCache.fitsKey(value) else { return try compute() }
+        return try results.value(for: value, compute)
     }
 
-    private func fitsKey(_ value: SourceValue) -> Bool {
+    private static func fitsKey(_ value: SourceValue) -> Bool {
         switch value {
         case .string(let s), .decimal(let s), .json(let s): return s.utf8.count <= maxKeyLength
         case .stringArray(let items):

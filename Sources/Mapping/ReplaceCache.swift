@@ -1,14 +1,13 @@
 import Foundation
-import Synchronization
 
 /// Results of `replace` steps for recently seen texts.
 ///
 /// The columns such steps clean (browsers, campaigns, job titles, phone formats) repeat a few values
 /// over millions of rows, and a regular expression costs microseconds per call where a lookup costs
 /// tens of nanoseconds. Keyed by the pattern's text and options, not the expression's identity, so a
-/// freed and reallocated expression can never be served another one's results. Memory is bounded: the
-/// table is emptied when it reaches `capacity` entries, and texts longer than `maxTextLength` are not kept.
-final class ReplaceCache: Sendable {
+/// freed and reallocated expression can never be served another one's results. Texts longer than
+/// `maxTextLength` are not kept.
+struct ReplaceCache: Sendable {
     struct Key: Hashable, Sendable {
         var pattern: String
         var options: UInt
@@ -16,16 +15,14 @@ final class ReplaceCache: Sendable {
         var text: String
     }
 
-    /// Entries kept before the table is emptied. Default: 4,096.
-    let capacity: Int
     /// The longest text (in UTF-8 bytes) whose result is kept. Default: 256.
     let maxTextLength: Int
-    private let table: Mutex<[Key: String]>
+    private let results: RecentResults<Key, String>
 
+    /// A table of `capacity` entries at most (default 4,096).
     init(capacity: Int = 4096, maxTextLength: Int = 256) {
-        self.capacity = capacity
         self.maxTextLength = maxTextLength
-        self.table = Mutex([:])
+        self.results = RecentResults(capacity: capacity)
     }
 
     /// The process-wide cache the `replace` steps share.
@@ -35,13 +32,7 @@ final class ReplaceCache: Sendable {
     func replace(_ regex: NSRegularExpression, template: String, in text: String) -> String {
         guard text.utf8.count <= maxTextLength else { return ReplaceCache.compute(regex, template, text) }
         let key = Key(pattern: regex.pattern, options: regex.options.rawValue, template: template, text: text)
-        if let hit = table.withLock({ $0[key] }) { return hit }
-        let result = ReplaceCache.compute(regex, template, text)
-        table.withLock { table in
-            if table.count >= capacity { table.removeAll(keepingCapacity: true) }
-            table[key] = result
-        }
-        return result
+        return results.value(for: key) { ReplaceCache.compute(regex, template, text) }
     }
 
     private static func compute(_ regex: NSRegularExpression, _ template: String, _ text: String) -> String {
