@@ -44,7 +44,9 @@ public enum Endpoint: String, CaseIterable, Sendable {
     /// needs no percent-encoding.
     public func path(conversationId: String? = nil) -> String {
         guard let conversationId, hasConversationId else { return pathTemplate }
-        return pathTemplate.replacingOccurrences(of: "{conversationId}", with: conversationId)
+        // Standard-library splitting: this runs for every message batch, and Foundation's replacing
+        // showed in the profile.
+        return pathTemplate.split(separator: "{conversationId}", omittingEmptySubsequences: false).joined(separator: conversationId)
     }
 
     /// Whether the path carries a `{conversationId}`.
