@@ -52,13 +52,14 @@ public enum ContractValidator {
     /// domain of at least two non-empty dot-separated labels of letters, digits, `-` (or non-ASCII) after
     /// it, and no whitespace or control characters anywhere.
     public static func isEmailAddress(_ string: String) -> Bool {
-        if let ascii = isASCIIEmailAddress(string) { return ascii }
         var atCount = 0
         var localLength = 0
         var labelLength = 0
         var labels = 0
+        // ASCII is classed by value; only other characters need the Unicode tables (ASCII's white space is
+        // all at or below U+0020, and any non-ASCII character may stand in a domain label).
         for scalar in string.unicodeScalars {
-            if scalar.value <= 0x20 || scalar.value == 0x7F || scalar.properties.isWhitespace { return false }
+            if scalar.value <= 0x20 || scalar.value == 0x7F || (!scalar.isASCII && scalar.properties.isWhitespace) { return false }
             if scalar == "@" {
                 atCount += 1
                 continue
@@ -70,7 +71,8 @@ public enum ContractValidator {
                 labels += 1
                 labelLength = 0
             } else {
-                let ok = scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" || !scalar.isASCII
+                let lowered = scalar.value | 0x20
+                let ok = !scalar.isASCII || (lowered >= 0x61 && lowered <= 0x7A) || ("0"..."9").contains(scalar) || scalar == "-"
                 guard ok else { return false }
                 labelLength += 1
             }
@@ -80,36 +82,6 @@ public enum ContractValidator {
 }
 
 extension ContractValidator {
-    /// `isEmailAddress(_:)` for all-ASCII text, by bytes; `nil` when the text has non-ASCII characters,
-    /// whose classes need the Unicode tables.
-    static func isASCIIEmailAddress(_ string: String) -> Bool? {
-        var atCount = 0
-        var localLength = 0
-        var labelLength = 0
-        var labels = 0
-        for byte in string.utf8 {
-            guard byte < 0x80 else { return nil }
-            if byte <= 0x20 || byte == 0x7F { return false }
-            if byte == UInt8(ascii: "@") {
-                atCount += 1
-                continue
-            }
-            if atCount == 0 {
-                localLength += 1
-            } else if byte == UInt8(ascii: ".") {
-                guard labelLength > 0 else { return false }
-                labels += 1
-                labelLength = 0
-            } else {
-                let letter = (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
-                let digit = byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
-                guard letter || digit || byte == UInt8(ascii: "-") else { return false }
-                labelLength += 1
-            }
-        }
-        return atCount == 1 && localLength > 0 && labels >= 1 && labelLength > 0
-    }
-
     /// Where a value sits; the text of the path is only built when a violation is reported or a
     /// container is entered, so conforming scalars cost no string work.
     struct Location {

@@ -146,7 +146,7 @@ public struct RowMapper: Sendable {
         for field in section.fields {
             let resolved = try ResolvedExpression.resolve(field.expression, index: index)
             let top = field.path[0]
-            guard let order = schema.fields.firstIndex(where: { $0.name == top }) else {
+            guard let order = schema.index(of: top) else {
                 throw MappingRuntimeError(stream: streamName, location: field.location,
                                           message: "field '\(field.name)' is not a member of the \(schema.name)")
             }
@@ -156,10 +156,7 @@ public struct RowMapper: Sendable {
                 members[existing] = members[existing].adding(fields.count - 1)
             } else {
                 memberByName[top] = members.count
-                var key: [UInt8] = []
-                JSONValue.encodeString(top, into: &key)
-                key.append(UInt8(ascii: ":"))
-                members.append(Member(key: key, name: top, spec: schema.fields[order], order: order, fields: [fields.count - 1],
+                members.append(Member(key: RowMapper.memberKey(top), name: top, spec: schema.fields[order], order: order, fields: [fields.count - 1],
                                       nested: field.path.count > 1))
             }
         }
@@ -170,10 +167,7 @@ public struct RowMapper: Sendable {
         self.zone = source.timezone.flatMap(ZoneConverter.init(identifier:))
         // `eventId: none` and an explicit eventId are both fields named eventId: only an unmentioned one is derived.
         if let spec = schema.field(named: "eventId"), memberByName["eventId"] == nil, !section.fields.contains(where: { $0.name == "eventId" }) {
-            var key: [UInt8] = []
-            JSONValue.encodeString("eventId", into: &key)
-            key.append(UInt8(ascii: ":"))
-            self.eventID = (spec, EventID.prefix(stream: streamName), EventID.streamHash(streamName), key)
+            self.eventID = (spec, EventID.prefix(stream: streamName), EventID.streamHash(streamName), RowMapper.memberKey("eventId"))
             memberByName["eventId"] = -1
         } else {
             self.eventID = nil
@@ -181,6 +175,14 @@ public struct RowMapper: Sendable {
         self.unmappedRequired = schema.fields.enumerated().compactMap { offset, field in
             field.required && memberByName[field.name] == nil ? (offset, field.name) : nil
         }
+    }
+
+    /// `"name":`, the text that opens a member.
+    private static func memberKey(_ name: String) -> [UInt8] {
+        var key: [UInt8] = []
+        JSONValue.encodeString(name, into: &key)
+        key.append(UInt8(ascii: ":"))
+        return key
     }
 
     /// The position of `column` in the rows this mapper reads, for columns the stream names outside

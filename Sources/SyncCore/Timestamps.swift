@@ -55,15 +55,11 @@ public struct LocalDate: Sendable, Hashable, Comparable {
         let (y, m, d) = CivilTime.civilFromDays(Int64(days))
         guard (0...9999).contains(y) else { return CivilTime.pad(y, 4) + "-" + CivilTime.pad(m, 2) + "-" + CivilTime.pad(d, 2) }
         return String(unsafeUninitializedCapacity: 10) { out in
-            for (start, width, value) in [(0, 4, y), (5, 2, m), (8, 2, d)] {
-                var value = value
-                for index in stride(from: start + width - 1, through: start, by: -1) {
-                    out[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
-                    value /= 10
-                }
-            }
+            CivilTime.putDigits(y, width: 4, at: 0, in: out)
             out[4] = UInt8(ascii: "-")
+            CivilTime.putDigits(m, width: 2, at: 5, in: out)
             out[7] = UInt8(ascii: "-")
+            CivilTime.putDigits(d, width: 2, at: 8, in: out)
             return 10
         }
     }
@@ -151,15 +147,7 @@ public struct CivilTime: Sendable, Hashable {
         let suffixByte = suffix.utf8.first
         let length = 19 + (digits > 0 ? digits + 1 : 0) + (suffixByte == nil ? 0 : 1)
         return String(unsafeUninitializedCapacity: length) { out in
-            func put(_ value: Int, _ width: Int, at start: Int) {
-                var value = value
-                var index = start + width - 1
-                while index >= start {
-                    out[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
-                    value /= 10
-                    index -= 1
-                }
-            }
+            func put(_ value: Int, _ width: Int, at start: Int) { CivilTime.putDigits(value, width: width, at: start, in: out) }
             put(year, 4, at: 0)
             out[4] = UInt8(ascii: "-")
             put(month, 2, at: 5)
@@ -184,6 +172,17 @@ public struct CivilTime: Sendable, Hashable {
                 end += 1
             }
             return end
+        }
+    }
+
+    /// Writes the `width` last decimal digits of `value` (not negative) into `out` from `start`, zero-padded.
+    static func putDigits(_ value: Int, width: Int, at start: Int, in out: UnsafeMutableBufferPointer<UInt8>) {
+        var value = value
+        var index = start + width - 1
+        while index >= start {
+            out[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
+            value /= 10
+            index -= 1
         }
     }
 

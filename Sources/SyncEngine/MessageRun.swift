@@ -385,7 +385,7 @@ struct MessageRun: Sendable {
         member.stats.rowsRead = conversation.rows.count
         let batchSize = section.batchSize ?? APILimits.maxMessagesPerBatch
         var items: [EncodedJSON] = []
-        var itemSources: [ItemSource] = []
+        var itemSources: [StreamRun.ItemSource] = []
         var rejects: [RejectRecord] = []
         var last: (key: String, order: SourceValue)?
         let orderColumn = conversation.rows.first.flatMap { $0.columns.index(of: messages.orderColumn) }
@@ -417,7 +417,7 @@ struct MessageRun: Sendable {
                 switch verdict {
                 case .item(let item):
                     items.append(item)
-                    itemSources.append(ItemSource(key: key, watermark: mapper.watermark(of: row)))
+                    itemSources.append(StreamRun.ItemSource(key: key, watermark: mapper.watermark(of: row)))
                 case .reject(let reject): rejects.append(reject)
                 case .skip: member.stats.skipped += 1
                 }
@@ -445,7 +445,7 @@ struct MessageRun: Sendable {
             let hasStart = window.start != nil
             var mapper: RowMapper?
             var items: [EncodedJSON] = []
-            var itemSources: [ItemSource] = []
+            var itemSources: [StreamRun.ItemSource] = []
             var rejects: [RejectRecord] = []
             var pendingRows = 0
             var last: SyncPosition?
@@ -493,7 +493,7 @@ struct MessageRun: Sendable {
                     switch verdict {
                     case .item(let item):
                         items.append(item)
-                        itemSources.append(ItemSource(key: key, watermark: mapper!.watermark(of: row)))
+                        itemSources.append(StreamRun.ItemSource(key: key, watermark: mapper!.watermark(of: row)))
                     case .reject(let reject): rejects.append(reject)
                     case .skip: out.stats.skipped += 1
                     }
@@ -545,15 +545,9 @@ struct MessageRun: Sendable {
         }
     }
 
-    /// The row a message item came from; the watermark's text is only written when a reject needs it.
-    struct ItemSource {
-        var key: String
-        var watermark: SourceValue
-    }
-
     /// Posts one batch of a conversation's messages: how many the API acknowledged, and a reject for each
     /// message of a batch it refused (the endpoint answers for the batch as a whole).
-    private func post(_ items: [EncodedJSON], sources: [ItemSource],
+    private func post(_ items: [EncodedJSON], sources: [StreamRun.ItemSource],
                       to conversationID: String) async throws(DeliveryError) -> (sent: Int, rejects: [RejectRecord]) {
         let answer = try await context.client.postMessages(items, conversationID: conversationID)
         if answer.accepted { return (items.count, []) }
