@@ -35,11 +35,11 @@ let package = Package(
         .target(name: "Extractor", dependencies: ["Postgres", "SyncCore"]),
         // Sync state in PostgreSQL: checkpoints, runs, rejects.
         .target(name: "Checkpoints", dependencies: ["Postgres", "SyncCore"]),
-        // HTTP delivery to the API: the only importer of the HTTP client.
+        // HTTP delivery to the API, over SwiftNIO's HTTP/1.1 codec.
         .target(name: "Loader", dependencies: [
             "SyncCore", "APIContract",
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
@@ -86,6 +86,10 @@ let package = Package(
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"]),
         .testTarget(name: "LoaderTests", dependencies: [
             "Loader", "SandboxServer", "APIContract", "SyncCore", .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .testTarget(name: "SandboxServerTests", dependencies: [
             "SandboxServer",

@@ -1,17 +1,18 @@
 public import APIContract
-import AsyncHTTPClient
 public import Logging
 import NIOCore
 import NIOHTTP1
 public import SyncCore
 
-/// The one way the connector talks to the API: authenticated JSON requests over a pooled keep-alive
-/// client, retried where the facts say a retry can help.
+/// The one way the connector talks to the API: authenticated JSON requests over pooled keep-alive
+/// connections (`HTTPTransport`), retried where the facts say a retry can help.
 ///
 /// Use `withClient(_:logger:_:)`, which always shuts the underlying client down.
 public final class APIClient: Sendable {
     let configuration: LoaderConfiguration
-    let http: HTTPClient
+    let http: HTTPTransport
+    /// The headers every API request carries; the transport adds `Host` and `Content-Length`.
+    let apiHeaders: HTTPHeaders
     let logger: Logger
     let retry: RetryPolicy
     /// Requests per second per endpoint, when capped.
@@ -24,15 +25,14 @@ public final class APIClient: Sendable {
         self.retry = RetryPolicy(maxAttempts: max(1, configuration.maxAttempts),
                                  initialBackoff: configuration.initialBackoff, maxBackoff: configuration.maxBackoff)
         self.rateLimiter = configuration.maxRequestsPerSecond.map { RequestRateLimiter(ratePerSecond: $0) }
-        var httpConfiguration = HTTPClient.Configuration()
-        httpConfiguration.timeout = .init(connect: .init(configuration.connectTimeout), read: .init(configuration.requestTimeout))
-        httpConfiguration.redirectConfiguration = .disallow
-        httpConfiguration.decompression = .disabled
-        httpConfiguration.tlsConfiguration = try configuration.tlsConfiguration()
-        // No tracer: the connector exports no spans, and building a span's attributes re-parses every
-        // request's URL (measured at about 4% of the connector's time on transcripts).
-        httpConfiguration.tracing.tracer = nil
-        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
+        self.http = try HTTPTransport(origin: try configuration.origin(), tls: try configuration.tlsConfiguration(),
+                                      connectTimeout: configuration.connectTimeout)
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "application/json")
+        headers.add(name: "accept", value: "application/json")
+        headers.add(name: "asapp-api-id", value: configuration.credentials.id)
+        headers.add(name: "asapp-api-secret", value: configuration.credentials.secret)
+        self.apiHeaders = headers
     }
 
     /// Runs `body` with a client for `configuration`, and shuts the client down however `body` ends.
@@ -51,7 +51,7 @@ public final class APIClient: Sendable {
         } catch {
             result = .failure(error)
         }
-        try? await client.http.shutdown()
+        await client.http.shutdown()
         return try result.get()
     }
 
@@ -77,17 +77,11 @@ public final class APIClient: Sendable {
             var retryAfter: Duration?
             do {
                 try await rateLimiter?.acquire(endpoint.pathTemplate)
-                var request = HTTPClientRequest(url: configuration.baseURL + path)
-                request.method = .POST
-                request.headers.add(name: "content-type", value: "application/json")
-                request.headers.add(name: "accept", value: "application/json")
-                request.headers.add(name: "asapp-api-id", value: configuration.credentials.id)
-                request.headers.add(name: "asapp-api-secret", value: configuration.credentials.secret)
-                request.body = .bytes(ByteBuffer(bytes: body))
-                let response = try await http.execute(request, timeout: .init(configuration.requestTimeout))
-                let bytes = try await response.body.collect(upTo: configuration.maxResponseBytes)
-                let status = Int(response.status.code)
-                let parsed = bytes.readableBytes == 0 ? nil : try? JSONParser.parse(Array(bytes.readableBytesView))
+                let response = try await http.send(.POST, path: path, headers: apiHeaders, body: ByteBuffer(bytes: body),
+                                                   timeout: configuration.requestTimeout,
+                                                   maxResponseBytes: configuration.maxResponseBytes)
+                let status = response.status
+                let parsed = response.body.readableBytes == 0 ? nil : try? JSONParser.parse(Array(response.body.readableBytesView))
                 let requestID = parsed?["error"]?["requestId"]?.stringValue ?? response.headers.first(name: "x-request-id")
                 if !RetryPolicy.isRetryable(status: status) {
                     return Answer(status: status, body: parsed, requestID: requestID, attempts: attempt)
@@ -121,7 +115,7 @@ public final class APIClient: Sendable {
 
     /// A transport failure in words, without the URL (which is configuration, not a secret, but may be long).
     static func describeTransportError(_ error: any Error) -> String {
-        if let e = error as? HTTPClientError { return "transport: \(e)" }
+        if let e = error as? HTTPTransportError { return "transport: \(e)" }
         return "transport: \(type(of: error)): \(error)"
     }
 
@@ -151,14 +145,10 @@ public final class APIClient: Sendable {
 
     /// Answers `GET /v1/health` with the API's own words, for preflight checks.
     public func health() async throws -> Bool {
-        var request = HTTPClientRequest(url: configuration.baseURL + Endpoint.health.path())
-        request.method = .GET
-        request.headers.add(name: "asapp-api-id", value: configuration.credentials.id)
-        request.headers.add(name: "asapp-api-secret", value: configuration.credentials.secret)
-        let response = try await http.execute(request, timeout: .init(configuration.requestTimeout))
-        let bytes = try await response.body.collect(upTo: 1 << 16)
-        let body = try? JSONParser.parse(Array(bytes.readableBytesView))
-        return response.status == .ok && body?["healthCheck"]?.stringValue == "SUCCESS"
+        let response = try await http.send(.GET, path: Endpoint.health.path(), headers: apiHeaders, body: nil,
+                                           timeout: configuration.requestTimeout, maxResponseBytes: 1 << 16)
+        let body = try? JSONParser.parse(Array(response.body.readableBytesView))
+        return response.status == 200 && body?["healthCheck"]?.stringValue == "SUCCESS"
     }
 }
 

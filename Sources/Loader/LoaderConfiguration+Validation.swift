@@ -9,11 +9,13 @@ import Darwin
 #endif
 
 extension LoaderConfiguration {
-    /// Checks the settings that can be wrong before any request: the CA bundle (read and parsed now, so
-    /// a bad path fails at startup rather than on the first HTTPS connection) and the rate cap.
+    /// Checks the settings that can be wrong before any request: the base URL, the CA bundle (read and
+    /// parsed now, so a bad path fails at startup rather than on the first HTTPS connection) and the
+    /// rate cap.
     ///
     /// - Throws: `LoaderConfigurationError`.
     public func validate() throws(LoaderConfigurationError) {
+        _ = try origin()
         _ = try tlsConfiguration()
         if let rate = maxRequestsPerSecond, !(rate > 0 && rate.isFinite) {
             throw LoaderConfigurationError(code: .invalidRateLimit,
@@ -21,8 +23,17 @@ extension LoaderConfiguration {
         }
     }
 
-    /// The TLS settings for the HTTP client: `nil` (the client's default, which verifies certificates
-    /// against the system's roots) unless a CA bundle is configured, in which case only its
+    /// The server the base URL names.
+    func origin() throws(LoaderConfigurationError) -> HTTPOrigin {
+        guard let origin = HTTPOrigin(baseURL: baseURL) else {
+            throw LoaderConfigurationError(code: .invalidBaseURL,
+                                           message: "the API base URL \(baseURL) is not http://host[:port][/path] or https://host[:port][/path]")
+        }
+        return origin
+    }
+
+    /// The TLS settings for the HTTP client: `nil` (the default client settings, which verify
+    /// certificates against the system's roots) unless a CA bundle is configured, in which case only its
     /// certificates are trusted, still with full verification.
     func tlsConfiguration() throws(LoaderConfigurationError) -> TLSConfiguration? {
         guard let path = caBundlePath else { return nil }

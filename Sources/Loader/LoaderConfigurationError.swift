@@ -9,6 +9,10 @@ public struct LoaderConfigurationError: Error, Sendable, Hashable, CustomStringC
         public static let caBundleInvalid = Code(raw: "ca-bundle-invalid")
         /// The request rate cap is not a positive finite number.
         public static let invalidRateLimit = Code(raw: "invalid-rate-limit")
+        /// The API base URL is not `http://host[:port][/path]` or `https://…`.
+        public static let invalidBaseURL = Code(raw: "invalid-base-url")
+        /// TLS could not be set up for an `https` base URL.
+        public static let tlsSetupFailed = Code(raw: "tls-setup-failed")
         public var description: String { raw }
     }
 
