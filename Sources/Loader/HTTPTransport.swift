@@ -151,6 +151,9 @@ struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
     static func tooLarge(_ limit: Int) -> HTTPTransportError {
         HTTPTransportError(description: "the answer is larger than \(limit) bytes")
     }
+    static func malformed(_ error: HTTPParserError) -> HTTPTransportError {
+        HTTPTransportError(description: "the answer is not valid HTTP/1.1 (\(error))")
+    }
     static let unexpectedAnswer = HTTPTransportError(description: "the server answered a request that was not sent")
     static let busy = HTTPTransportError(description: "a second request was written to a connection in use")
 }
@@ -254,7 +257,14 @@ final class HTTPExchangeHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        fail(error, context: context)
+        switch error as? HTTPParserError {
+        case .invalidEOFState?:
+            fail(HTTPTransportError.closed, context: context)
+        case let parserError?:
+            fail(HTTPTransportError.malformed(parserError), context: context)
+        case nil:
+            fail(error, context: context)
+        }
     }
 
     /// Fails the exchange in progress, if any, and closes the connection: after a failure, what the
