@@ -43,10 +43,12 @@ public enum Endpoint: String, CaseIterable, Sendable {
     /// The caller passes an id the API returned, which matches `CharacterPattern.conversationId` and so
     /// needs no percent-encoding.
     public func path(conversationId: String? = nil) -> String {
-        guard let conversationId, hasConversationId else { return pathTemplate }
-        // Standard-library splitting: this runs for every message batch, and Foundation's replacing
-        // showed in the profile.
-        return pathTemplate.split(separator: "{conversationId}", omittingEmptySubsequences: false).joined(separator: conversationId)
+        guard let conversationId, hasConversationId,
+              let open = pathTemplate.utf8.firstIndex(of: UInt8(ascii: "{")),
+              let close = pathTemplate.utf8.firstIndex(of: UInt8(ascii: "}")) else { return pathTemplate }
+        // Two byte scans and one concatenation: this runs for every message batch, and both Foundation's
+        // replacing and the standard library's split on a substring showed in the profile.
+        return pathTemplate[..<open] + conversationId + pathTemplate[pathTemplate.utf8.index(after: close)...]
     }
 
     /// Whether the path carries a `{conversationId}`.

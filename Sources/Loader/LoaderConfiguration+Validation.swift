@@ -16,10 +16,23 @@ extension LoaderConfiguration {
     /// - Throws: `LoaderConfigurationError`.
     public func validate() throws(LoaderConfigurationError) {
         _ = try origin()
+        try validateCredentials()
         _ = try tlsConfiguration()
         if let rate = maxRequestsPerSecond, !(rate > 0 && rate.isFinite) {
             throw LoaderConfigurationError(code: .invalidRateLimit,
                                            message: "the request rate cap must be a positive number of requests per second, not \(rate)")
+        }
+    }
+
+    /// The API id and secret become header values as they are (the transport does not check headers
+    /// again on every request), so each must be non-empty and free of control characters (a line break
+    /// would end the header). The error never shows them.
+    func validateCredentials() throws(LoaderConfigurationError) {
+        for (name, value) in [("ASAPP_API_ID", credentials.id), ("ASAPP_API_SECRET", credentials.secret)] {
+            guard !value.isEmpty, value.utf8.allSatisfy({ $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }) else {
+                throw LoaderConfigurationError(code: .invalidCredentials,
+                                               message: "\(name) must be non-empty, without control characters or line breaks (its value is not shown)")
+            }
         }
     }
 

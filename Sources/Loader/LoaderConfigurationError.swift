@@ -11,6 +11,8 @@ public struct LoaderConfigurationError: Error, Sendable, Hashable, CustomStringC
         public static let invalidRateLimit = Code(raw: "invalid-rate-limit")
         /// The API base URL is not `http://host[:port][/path]` or `https://…`.
         public static let invalidBaseURL = Code(raw: "invalid-base-url")
+        /// The API id or secret is empty or holds a character a header value cannot carry.
+        public static let invalidCredentials = Code(raw: "invalid-credentials")
         /// TLS could not be set up for an `https` base URL.
         public static let tlsSetupFailed = Code(raw: "tls-setup-failed")
         public var description: String { raw }

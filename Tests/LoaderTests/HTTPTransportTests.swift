@@ -88,6 +88,20 @@ struct HTTPTransportTests {
         #expect(error?.code == .invalidBaseURL)
     }
 
+    @Test("credentials that cannot be header values are refused before anything is sent, without being shown")
+    func credentialsAreHeaderSafe() throws {
+        for (id, secret) in [("id", "line\r\nx-injected: 1"), ("", "secret"), ("id\u{0}", "secret"), ("id", "tab\u{7F}")] {
+            var configuration = Self.configuration("http://127.0.0.1:1")
+            configuration.credentials = APICredentials(id: id, secret: secret)
+            let error = #expect(throws: LoaderConfigurationError.self) { try configuration.validate() }
+            #expect(error?.code == .invalidCredentials)
+            #expect(error.map { !$0.message.contains("injected") && !$0.message.contains("secret\u{0}") } == true)
+        }
+        var spaced = Self.configuration("http://127.0.0.1:1")
+        spaced.credentials = APICredentials(id: "an id", secret: "s3cr\tet")
+        #expect(throws: Never.self) { try spaced.validate() }
+    }
+
     @Test("sequential requests share one keep-alive connection; concurrent ones reuse the connections they opened")
     func connectionsAreReused() async throws {
         let server = try await ScriptedHTTPServer { _ in .answer(status: 200, body: Self.healthy) }
