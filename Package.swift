@@ -41,6 +41,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -82,7 +83,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "APIContractTests", dependencies: ["APIContract"]),
         .testTarget(name: "MappingTests", dependencies: ["Mapping", "SyncCore"]),
-        .testTarget(name: "ExtractorTests", dependencies: ["Extractor", "TestSupport", "DemoData"]),
+        .testTarget(name: "ExtractorTests", dependencies: ["Extractor", "Postgres", "SyncCore", "TestSupport"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"]),
         .testTarget(name: "LoaderTests", dependencies: [
             "Loader", "SandboxServer", "APIContract", "SyncCore", .product(name: "Logging", package: "swift-log"),

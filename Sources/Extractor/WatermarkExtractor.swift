@@ -9,6 +9,33 @@ public struct ExtractedPage: Sendable {
     public var end: SyncPosition?
     /// Whether the page was the last one below the run's upper bound.
     public var isLast: Bool
+
+    /// A page of `rows` read `pageSize` at most at a time: it ends at its last row's watermark and key.
+    ///
+    /// - Throws: `ExtractionError` when the result lacks the watermark or key column, or the last row
+    ///   has NULL in either.
+    init(rows: [SourceRow], query: WatermarkQuery, pageSize: Int) throws {
+        guard let last = rows.last else {
+            self.init(rows: [], end: nil, isLast: true)
+            return
+        }
+        guard let wi = last.columns.index(of: query.watermark) else {
+            throw ExtractionError(code: .missingColumn, message: "watermark column '\(query.watermark)' is not in the source's result")
+        }
+        guard let ki = last.columns.index(of: query.key) else {
+            throw ExtractionError(code: .missingColumn, message: "key column '\(query.key)' is not in the source's result")
+        }
+        guard let watermark = last.values[wi].sqlText, let key = last.values[ki].sqlText else {
+            throw ExtractionError(code: .nullKey, message: "a row has a NULL '\(query.key)' or '\(query.watermark)'; both must be NOT NULL to be read incrementally")
+        }
+        self.init(rows: rows, end: SyncPosition(watermark: watermark, key: key), isLast: rows.count < pageSize)
+    }
+
+    init(rows: [SourceRow], end: SyncPosition?, isLast: Bool) {
+        self.rows = rows
+        self.end = end
+        self.isLast = isLast
+    }
 }
 
 /// Reads a relation incrementally: everything after a position, up to a bound fixed at the run's start,
@@ -84,18 +111,13 @@ public struct WatermarkExtractor: Sendable {
         case (.window(let from, let to), nil):
             result = try await connection.query(query.windowPageSQL(after: false), [PostgresBind(from), PostgresBind(to), PostgresBind(pageSize)])
         }
-        let rows = try result.sourceRows()
-        guard let last = rows.last else { return ExtractedPage(rows: [], end: nil, isLast: true) }
-        guard let wi = last.columns.index(of: query.watermark) else {
-            throw ExtractionError(code: .missingColumn, message: "watermark column '\(query.watermark)' is not in the source's result")
-        }
-        guard let ki = last.columns.index(of: query.key) else {
-            throw ExtractionError(code: .missingColumn, message: "key column '\(query.key)' is not in the source's result")
-        }
-        guard let watermark = last.values[wi].sqlText, let key = last.values[ki].sqlText else {
-            throw ExtractionError(code: .nullKey, message: "a row has a NULL '\(query.key)' or '\(query.watermark)'; both must be NOT NULL to be read incrementally")
-        }
-        return ExtractedPage(rows: rows, end: SyncPosition(watermark: watermark, key: key), isLast: rows.count < pageSize)
+        return try ExtractedPage(rows: result.sourceRows(), query: query, pageSize: pageSize)
+    }
+
+    /// A reader of `range` after `position` in one pass, for sources whose order keyset pages would
+    /// recompute for every page; see `CursorReader`.
+    public func cursor(after position: SyncPosition?, in range: ReadRange) -> CursorReader {
+        CursorReader(connection: connection, query: query, range: range, after: position, pageSize: pageSize)
     }
 
     /// How many rows lie after `position` and up to `bound`.

@@ -46,6 +46,22 @@ public struct WatermarkQuery: Sendable, Hashable {
         """
     }
 
+    /// The rows of `range`, after a position when `after` (`$2`/`$3` for `.upTo`, `$3`/`$4` for a
+    /// window, following the range's own binds), in watermark and key order, without a limit: the
+    /// statement a cursor runs once and fetches in pages.
+    public func orderedSQL(in range: ReadRange, after: Bool) -> String {
+        let (condition, next) = switch range {
+        case .upTo: ("\(quotedWatermark) <= $1", 2)
+        case .window: ("\(quotedWatermark) >= $1 AND \(quotedWatermark) < $2", 3)
+        }
+        let resume = after ? " AND (\(quotedWatermark), \(quotedKey)) > ($\(next), $\(next + 1))" : ""
+        return """
+            SELECT * FROM \(relationSQL) AS src
+            WHERE \(condition)\(resume)
+            ORDER BY \(quotedWatermark), \(quotedKey)
+            """
+    }
+
     /// A page of a backfill window: `$1` its start (inclusive), `$2` its end (exclusive), `$3` the page
     /// size, and after a position `$4`/`$5` its watermark and key.
     public func windowPageSQL(after: Bool) -> String {

@@ -2,7 +2,16 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import NIOTLS
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// HTTP/1.1 to one origin over keep-alive connections: one exchange at a time per connection, as many
 /// connections as there are requests in flight, idle ones kept for the next request.
@@ -73,7 +82,12 @@ final class HTTPTransport: Sendable {
         let answer: HTTPExchange.Answer
         do {
             answer = try await withTaskCancellationHandler {
-                channel.writeAndFlush(exchange, promise: nil)
+                // A connection that closed after it was taken from the pool never reaches the handler:
+                // the write fails before it, and so must the exchange (completing a promise twice is a
+                // no-op, so the handler's own outcome stands when it had one).
+                let written = channel.eventLoop.makePromise(of: Void.self)
+                channel.writeAndFlush(exchange, promise: written)
+                written.futureResult.whenFailure { promise.fail(HTTPTransportError.normalized($0)) }
                 return try await promise.futureResult.get()
             } onCancel: {
                 channel.close(promise: nil)
@@ -120,17 +134,24 @@ final class HTTPTransport: Sendable {
         if !keep { channel.close(promise: nil) }
     }
 
+    /// A new connection, with its TLS handshake done for an `https` origin, so that a certificate the
+    /// client does not trust fails here, with TLS's own words, rather than as a closed connection later.
     private func connect() async throws -> any Channel {
         let sslContext = sslContext
         let serverName = origin.hostIsAddress ? nil : origin.host
-        let bootstrap = ClientBootstrap(group: group)
+        let eventLoop = group.next()
+        let handshake = sslContext == nil ? nil : eventLoop.makePromise(of: Void.self)
+        let handshakeTimeout = connectTimeout
+        let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    if let sslContext {
+                    if let sslContext, let handshake {
                         try channel.pipeline.syncOperations.addHandler(
                             NIOSSLClientHandler(context: sslContext, serverHostname: serverName))
+                        try channel.pipeline.syncOperations.addHandler(
+                            TLSHandshakeWaiter(promise: handshake, timeout: handshakeTimeout))
                     }
                     // Header values are the configuration's own, checked once when it is validated
                     // (`LoaderConfiguration.validateCredentials`), so NIO's per-request check of every
@@ -139,7 +160,67 @@ final class HTTPTransport: Sendable {
                     try channel.pipeline.syncOperations.addHandler(HTTPExchangeHandler())
                 }
             }
-        return try await bootstrap.connect(host: origin.host, port: origin.port).get()
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.connect(host: origin.host, port: origin.port).get()
+        } catch {
+            handshake?.fail(error)
+            throw error
+        }
+        if let handshake {
+            do {
+                try await handshake.futureResult.get()
+            } catch {
+                channel.close(promise: nil)
+                throw error
+            }
+        }
+        return channel
+    }
+}
+
+/// Completes its promise when the TLS handshake in front of it finishes, or fails it with the
+/// handshake's error, a closed connection, or the connect timeout; then leaves the pipeline.
+final class TLSHandshakeWaiter: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+
+    private let promise: EventLoopPromise<Void>
+    private let timeout: TimeAmount
+    private var deadline: Scheduled<Void>?
+
+    init(promise: EventLoopPromise<Void>, timeout: TimeAmount) {
+        self.promise = promise
+        self.timeout = timeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let promise = promise, timeout = timeout
+        let channel = context.channel
+        deadline = context.eventLoop.scheduleTask(in: timeout) {
+            promise.fail(HTTPTransportError(description: "the TLS handshake did not finish within the connect timeout (\(timeout))"))
+            channel.close(promise: nil)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted? = event as? TLSUserEvent {
+            deadline?.cancel()
+            promise.succeed()
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        deadline?.cancel()
+        promise.fail(error)
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        promise.fail(HTTPTransportError.closed)
+        context.fireChannelInactive()
     }
 }
 
@@ -157,6 +238,21 @@ struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
     static func malformed(_ error: HTTPParserError) -> HTTPTransportError {
         HTTPTransportError(description: "the answer is not valid HTTP/1.1 (\(error))")
     }
+    /// `error` in the transport's words where it has them: a connection closed under a request, or an
+    /// answer that is not HTTP; anything else (TLS, socket errors) as it is.
+    static func normalized(_ error: any Error) -> any Error {
+        if let error = error as? HTTPParserError {
+            return error == .invalidEOFState ? HTTPTransportError.closed : HTTPTransportError.malformed(error)
+        }
+        if let error = error as? ChannelError, error == .ioOnClosedChannel || error == .eof || error == .outputClosed {
+            return HTTPTransportError.closed
+        }
+        if let error = error as? IOError, error.errnoCode == ECONNRESET || error.errnoCode == EPIPE {
+            return HTTPTransportError.reset
+        }
+        return error
+    }
+    static let reset = HTTPTransportError(description: "the server reset the connection before the answer was complete")
     static let unexpectedAnswer = HTTPTransportError(description: "the server answered a request that was not sent")
     static let busy = HTTPTransportError(description: "a second request was written to a connection in use")
 }
@@ -212,7 +308,7 @@ final class HTTPExchangeHandler: ChannelDuplexHandler {
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
         written.futureResult.whenFailure { error in
             let (handler, context) = bound.value
-            handler.fail(error, context: context)
+            handler.fail(HTTPTransportError.normalized(error), context: context)
         }
         written.futureResult.cascade(to: promise)
     }
@@ -260,14 +356,7 @@ final class HTTPExchangeHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        switch error as? HTTPParserError {
-        case .invalidEOFState?:
-            fail(HTTPTransportError.closed, context: context)
-        case let parserError?:
-            fail(HTTPTransportError.malformed(parserError), context: context)
-        case nil:
-            fail(error, context: context)
-        }
+        fail(HTTPTransportError.normalized(error), context: context)
     }
 
     /// Fails the exchange in progress, if any, and closes the connection: after a failure, what the

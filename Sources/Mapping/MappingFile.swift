@@ -126,6 +126,20 @@ public struct SourceSpec: Sendable, Hashable {
     /// Where each part was written, for later diagnostics.
     public var watermarkLocation: SourceLocation
     public var keyLocation: SourceLocation
+    /// How rows are read.
+    public var read: ReadMode = .keyset
+
+    /// How a stream's rows are read from its source.
+    public enum ReadMode: String, Sendable, Hashable, CaseIterable {
+        /// Keyset pages: each page is its own statement, after the last row of the one before. Cheap when
+        /// an index serves `(watermark, key)`; no transaction stays open between pages.
+        case keyset
+        /// One statement in a read-only transaction, its rows fetched from a cursor page by page. The
+        /// source's ordering is computed once per run instead of once per page: for a watermark no index
+        /// serves (a computed `greatest(...)`, a join), keyset pages cost a sort of the whole source
+        /// each. The transaction stays open while the stream is read.
+        case cursor
+    }
 
     /// The relation as SQL: a quoted table name or the parenthesised query.
     public var relationSQL: String {

@@ -209,9 +209,11 @@ struct Checker {
     // MARK: Streams
 
     static let streamKeys = ["name", "target", "delivery", "source", "batch_size", "fields", "conversations", "messages"]
-    static let sourceKeys = ["table", "query", "watermark", "key", "timezone"]
+    static let relationKeys = ["table", "query", "watermark", "key", "timezone"]
+    /// A messages source reads in its own ordered pass (conversation, order, key), so it has no `read`.
+    static let sourceKeys = relationKeys + ["read"]
     static let sectionKeys = ["source", "batch_size", "fields"]
-    static let messageSourceKeys = sourceKeys + ["conversation", "order"]
+    static let messageSourceKeys = relationKeys + ["conversation", "order"]
 
     mutating func parseStream(_ node: Node) -> StreamMapping? {
         guard let entries = members(of: node, context: "a stream", allowed: Checker.streamKeys) else { return nil }
@@ -319,9 +321,9 @@ struct Checker {
         var batchSize: Int?
         if let s = get("source") {
             source = parseSource(s.value, allowed: sourceKeys)
-            if sourceKeys.count > Checker.sourceKeys.count, let sub = s.value.mapping {
+            if sourceKeys == Checker.messageSourceKeys, let sub = s.value.mapping {
                 for (k, v) in sub {
-                    guard let key = k.string, !Checker.sourceKeys.contains(key), sourceKeys.contains(key),
+                    guard let key = k.string, !Checker.relationKeys.contains(key), sourceKeys.contains(key),
                           let text = string(v, "'\(key)'") else { continue }
                     extra[key] = (text, v)
                 }
@@ -368,6 +370,7 @@ struct Checker {
         var watermark: (String, Node)?
         var key: (String, Node)?
         var timezone: String?
+        var read = SourceSpec.ReadMode.keyset
         let hasTable = entries.contains { $0.key == "table" }
         let hasQuery = entries.contains { $0.key == "query" }
         if hasTable == hasQuery {
@@ -408,6 +411,14 @@ struct Checker {
                         timezone = s
                     }
                 }
+            case "read":
+                if let s = string(value, "'read'") {
+                    if let mode = SourceSpec.ReadMode(rawValue: s) {
+                        read = mode
+                    } else {
+                        error("invalid-read", value, "'read' must be keyset (pages, each its own statement) or cursor (one statement, fetched in pages), not '\(s)'")
+                    }
+                }
             default:
                 break
             }
@@ -423,7 +434,7 @@ struct Checker {
         }
         guard let relation, let watermark, let key else { return nil }
         return SourceSpec(relation: relation, watermark: watermark.0, key: key.0, timezone: timezone,
-                          watermarkLocation: location(watermark.1), keyLocation: location(key.1))
+                          watermarkLocation: location(watermark.1), keyLocation: location(key.1), read: read)
     }
 
     // MARK: Fields

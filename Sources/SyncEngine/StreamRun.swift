@@ -198,7 +198,21 @@ struct StreamRun: Sendable {
         case .conversations: StreamRun.conversationsPerBatch
         }
         let maxInFlight = max(1, context.configuration.maxInFlightBatches)
+        let reader = section.source.read == .cursor ? extractor.cursor(after: progress.result.start, in: range) : nil
+        do {
+            try await deliverPages(extractor: extractor, reader: reader, range: range, batchSize: batchSize,
+                                   maxInFlight: maxInFlight, progress: &progress)
+        } catch {
+            await reader?.close()
+            throw error
+        }
+        await reader?.close()
+    }
 
+    /// Reads, maps and sends the range page by page, keeping up to `maxInFlight` batches in flight and
+    /// committing their answers in order.
+    private func deliverPages(extractor: WatermarkExtractor, reader: CursorReader?, range: ReadRange, batchSize: Int,
+                              maxInFlight: Int, progress: inout Progress) async throws {
         try await withThrowingTaskGroup(of: Answer.self) { group in
             var inFlight = 0
             var sequence = 0
@@ -238,6 +252,7 @@ struct StreamRun: Sendable {
             let throttle = self.throttle
             @Sendable func read(after position: SyncPosition?) async throws -> ExtractedPage {
                 await throttle?.acquire(pageSize)
+                if let reader { return try await reader.next() }
                 return try await extractor.page(after: position, in: range)
             }
             var upcoming: ExtractedPage?

@@ -149,6 +149,29 @@ struct HTTPTransportTests {
         #expect(server.connections == 3)
     }
 
+    @Test("a keep-alive connection the server hangs up on is never a hang: a request on it fails at once (closed or reset), the next goes on a new one",
+          .timeLimit(.minutes(1)))
+    func hungUpConnections() async throws {
+        let server = try await ScriptedHTTPServer { _ in .answerThenHangUp(status: 200, body: Self.healthy) }
+        defer { Task { await server.close() } }
+        let transport = try Self.transport(port: server.port)
+        var succeeded = 0
+        for round in 0..<40 {
+            // Half the requests follow the hang-up at once (racing it), half after it has landed.
+            if round % 2 == 1 { try await Task.sleep(for: .milliseconds(20)) }
+            do {
+                #expect(try await Self.get(transport).status == 200)
+                succeeded += 1
+            } catch let error as HTTPTransportError {
+                #expect([HTTPTransportError.closed.description, HTTPTransportError.reset.description].contains(error.description))
+                // What the caller's retry does: the closed connection is gone, the next one is new.
+                #expect(try await Self.get(transport).status == 200)
+            }
+        }
+        #expect(succeeded >= 20)
+        await transport.shutdown()
+    }
+
     @Test("a chunked body is joined; an answer over the size limit fails, declared or chunked, and the connection is not reused")
     func bodiesAndLimits() async throws {
         let large = String(repeating: "x", count: 100)

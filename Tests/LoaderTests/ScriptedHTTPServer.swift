@@ -12,6 +12,9 @@ final class ScriptedHTTPServer: Sendable {
     enum Behaviour: Sendable {
         /// A complete answer; `close` adds `Connection: close` and closes after writing it.
         case answer(status: Int, body: String, close: Bool = false, chunked: Bool = false)
+        /// A complete keep-alive answer, after which the server closes the connection anyway, as servers
+        /// do with idle connections.
+        case answerThenHangUp(status: Int, body: String)
         /// The answer's head and part of its body, then the connection closes.
         case breakOff(declaredBytes: Int, sentBody: String)
     }
@@ -118,6 +121,13 @@ final class ScriptedHTTPServer: Sendable {
                     let channel = context.channel
                     written.whenComplete { _ in channel.close(promise: nil) }
                 }
+            case .answerThenHangUp(let status, let body):
+                headers.add(name: "content-length", value: String(body.utf8.count))
+                let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers)
+                context.write(wrapOutboundOut(.head(head)), promise: nil)
+                context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
+                let channel = context.channel
+                context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
             case .breakOff(let declared, let sent):
                 headers.add(name: "content-length", value: String(declared))
                 let head = HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)

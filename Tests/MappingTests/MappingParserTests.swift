@@ -126,6 +126,41 @@ struct MappingParserTests {
         #expect(diagnostics(text).contains { $0.code == "unknown-timezone" })
     }
 
+    @Test func readModeIsKeysetUnlessCursorIsAsked() throws {
+        #expect(try MappingParser.parse(Self.valid, path: "test.yaml").streams[0].source.read == .keyset)
+        let cursor = Self.valid.replacingOccurrences(of: "key: id", with: "key: id\n      read: cursor")
+        #expect(try MappingParser.parse(cursor, path: "test.yaml").streams[0].source.read == .cursor)
+        let wrong = Self.valid.replacingOccurrences(of: "key: id", with: "key: id\n      read: sideways")
+        let error = diagnostics(wrong).first { $0.code == "invalid-read" }
+        #expect(error?.location.line == 9)
+        #expect(error?.message.contains("'sideways'") == true)
+    }
+
+    @Test func aMessagesSourceHasNoReadMode() throws {
+        let text = """
+            version: 1
+            streams:
+              - name: transcripts
+                target: transcripts
+                conversations:
+                  source: { table: conversations, watermark: updated_at, key: id, read: cursor }
+                  fields:
+                    externalId: { column: external_id }
+                    timestamp: { column: started_at }
+                    customer.externalId: { column: customer_id }
+                messages:
+                  source: { table: messages, watermark: created_at, key: id, conversation: conversation_id, order: sent_at, read: cursor }
+                  fields:
+                    text: { column: body }
+                    sender.role: { const: agent }
+                    sender.externalId: { column: sender_id }
+                    timestamp: { column: sent_at }
+            """
+        let found = diagnostics(text)
+        #expect(found.filter { $0.severity == .error }.map(\.code) == ["unknown-key"])
+        #expect(found.first { $0.code == "unknown-key" }?.location.line == 12)
+    }
+
     @Test func everyErrorIsReportedNotOnlyTheFirst() {
         let text = Self.valid
             .replacingOccurrences(of: "sms: SMS", with: "sms: TEXT")

@@ -45,14 +45,15 @@ struct IncrementalSyncTests {
         }
     }
 
-    @Test(arguments: [1, 2, 3])
-    func tiesAtPageBoundariesLoseNothingAndRepeatNothing(batchSize: Int) async throws {
+    @Test(arguments: [1, 2, 3], ["keyset", "cursor"])
+    func tiesAtPageBoundariesLoseNothingAndRepeatNothing(batchSize: Int, read: String) async throws {
         try await SyncHarness.with { h in
             // Nine rows share one watermark value, so every page of 2 ends inside the tie.
             try await h.insert(1...3, at: "2024-03-01T09:00:00Z")
             try await h.insert(4...12, at: "2024-03-01T10:00:00Z")
             try await h.insert(13...14, at: "2024-03-01T11:00:00Z")
             let text = SyncHarness.mappingText.replacingOccurrences(of: "batch_size: 3", with: "batch_size: \(batchSize)")
+                .replacingOccurrences(of: "key: id }", with: "key: id, read: \(read) }")
             let report = try await h.sync(mapping: text, pageSize: 2, concurrency: 3)
             #expect(report.totals.rowsRead == 14)
             #expect(h.acceptedIDs.sorted() == (1...14).map { "conv-\($0)" }.sorted())
@@ -62,6 +63,37 @@ struct IncrementalSyncTests {
             let next = try await h.sync(mapping: text, pageSize: 2)
             #expect(next.totals.rowsRead == 3)
             #expect(h.acceptedIDs.sorted() == (1...17).map { "conv-\($0)" }.sorted())
+        }
+    }
+
+    @Test func aWatermarkComputedAcrossAJoinIsReadByCursorAndChangesOnEitherSideGo() async throws {
+        try await SyncHarness.with { h in
+            try await h.insert(1...10, at: "2024-03-01T10:00:00Z")
+            try await h.connection.execute("""
+                CREATE TABLE public.note (conv_id bigint NOT NULL, noted_at timestamptz NOT NULL);
+                INSERT INTO public.note SELECT id, timestamptz '2024-03-01T09:00:00Z' + id * interval '1 minute' FROM public.conv;
+                """)
+            let text = SyncHarness.mappingText.replacingOccurrences(of: "source: { table: public.conv, watermark: updated_at, key: id }", with: """
+                source:
+                      query: SELECT c.id, c.external_id, c.channel, greatest(c.updated_at, n.noted_at) AS changed_at FROM public.conv c JOIN public.note n ON n.conv_id = c.id
+                      watermark: changed_at
+                      key: id
+                      read: cursor
+                """)
+            let first = try await h.sync(mapping: text, pageSize: 3)
+            #expect(first.status == .succeeded)
+            #expect(first.totals.rowsRead == 10)
+            #expect(h.acceptedIDs.sorted() == (1...10).map { "conv-\($0)" }.sorted())
+            let checkpoint = try await h.scalar("SELECT watermark || '|' || key FROM asapp_sync.checkpoints WHERE stream = 'convs'")
+            #expect(checkpoint == "2024-03-01T10:00:00.000000Z|10")
+
+            // A change on the joined side moves the computed watermark: only those rows go again.
+            _ = try await h.connection.query("UPDATE public.note SET noted_at = '2024-03-02T00:00:00Z' WHERE conv_id IN (3, 8)")
+            _ = try await h.connection.query("UPDATE public.conv SET updated_at = '2024-03-02T01:00:00Z' WHERE id = 5")
+            let second = try await h.sync(mapping: text, pageSize: 3)
+            #expect(second.totals.rowsRead == 3)
+            #expect(Array(h.acceptedIDs.suffix(3)) == ["conv-3", "conv-8", "conv-5"])
+            #expect(try await h.sync(mapping: text, pageSize: 3).totals.rowsRead == 0)
         }
     }
 

@@ -1,1 +1,0 @@
-// ExtractorTests: placeholder.
