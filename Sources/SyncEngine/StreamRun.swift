@@ -1,3 +1,4 @@
+import Foundation
 import APIContract
 import Checkpoints
 import Extractor
@@ -269,23 +270,24 @@ struct StreamRun: Sendable {
                 // The next page is read while this one is mapped and sent, so the database's work and the
                 // connector's overlap; at most two pages are held.
                 async let next: ExtractedPage? = page.isLast ? nil : read(after: after)
-                for row in page.rows {
-                    if mapper == nil { mapper = try RowMapper(section: section, streamName: stream, columns: row.columns) }
-                    let m = mapper!
-                    let key = m.key(of: row)
-                    switch try m.map(row, key: key) {
+                if mapper == nil, let first = page.rows.first {
+                    mapper = try RowMapper(section: section, streamName: stream, columns: first.columns)
+                }
+                let mapped = try await StreamRun.map(page.rows, with: mapper)
+                for row in mapped {
+                    switch row.outcome {
                     case .item(let item):
                         current.items.append(item)
-                        current.itemSources.append(ItemSource(key: key, watermark: m.watermark(of: row)))
+                        current.itemSources.append(ItemSource(key: row.key, watermark: row.watermark))
                     case .rejected(let rejection):
-                        current.rejects.append(RejectRecord(stream: checkpoint, sourceKey: key, watermark: m.watermark(of: row).sqlText, eventID: nil,
+                        current.rejects.append(RejectRecord(stream: checkpoint, sourceKey: row.key, watermark: row.watermark.sqlText, eventID: nil,
                                                             payload: nil, stage: .mapping, field: rejection.field, httpStatus: nil,
                                                             error: "\(rejection.code): \(rejection.message)"))
                     case .skipped:
                         current.skipped += 1
                     }
                     current.rows += 1
-                    current.last = (key, m.watermark(of: row))
+                    current.last = (row.key, row.watermark)
                     if current.items.count >= batchSize || current.rows - current.items.count >= context.configuration.pageSize {
                         try await dispatch(current)
                         sequence += 1
@@ -305,6 +307,46 @@ struct StreamRun: Sendable {
                 try await dispatch(current)
             }
             while inFlight > 0, let answer = try await group.next() { try await settle(answer) }
+        }
+    }
+
+    /// One row as mapped: its key, what it became, and its watermark.
+    struct MappedRow: Sendable {
+        var key: String
+        var outcome: RowOutcome
+        var watermark: SourceValue
+    }
+
+    /// Tasks a page is mapped by: the connector's cores, at most 4. Mapping is most of the connector's
+    /// own work on metadata streams, and on one task it was the pipeline's slowest stage.
+    static let mappingTasks = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
+    /// Fewer rows than this are mapped on the calling task: splitting them costs more than it saves.
+    static let rowsPerMappingTask = 256
+
+    /// Maps `rows` in order, split over `mappingTasks` tasks when there are enough of them. The mapper's
+    /// result tables are shared and locked, so every task sees what the others computed.
+    static func map(_ rows: [SourceRow], with mapper: RowMapper?) async throws -> [MappedRow] {
+        guard let mapper, !rows.isEmpty else { return [] }
+        @Sendable func mapSlice(_ slice: ArraySlice<SourceRow>) throws(MappingRuntimeError) -> [MappedRow] {
+            var out: [MappedRow] = []
+            out.reserveCapacity(slice.count)
+            for row in slice {
+                let key = mapper.key(of: row)
+                out.append(MappedRow(key: key, outcome: try mapper.map(row, key: key), watermark: mapper.watermark(of: row)))
+            }
+            return out
+        }
+        let parts = min(mappingTasks, rows.count / rowsPerMappingTask)
+        guard parts > 1 else { return try mapSlice(rows[...]) }
+        let size = (rows.count + parts - 1) / parts
+        return try await withThrowingTaskGroup(of: (Int, [MappedRow]).self) { group in
+            for part in 0..<parts {
+                let slice = rows[(part * size)..<min(rows.count, (part + 1) * size)]
+                group.addTask { (part, try mapSlice(slice)) }
+            }
+            var pieces = [[MappedRow]](repeating: [], count: parts)
+            for try await (part, piece) in group { pieces[part] = piece }
+            return Array(pieces.joined())
         }
     }
 

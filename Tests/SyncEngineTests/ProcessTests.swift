@@ -89,8 +89,9 @@ struct ProcessTests {
             try await h.insert(151...300, at: "2024-03-01T10:00:01Z")
             let mapping = try writeTemporary(SyncHarness.mappingText.replacingOccurrences(of: "batch_size: 3", with: "batch_size: 1"), name: "m.yaml")
             let env = ["ASAPP_API_ID": SyncHarness.apiID, "ASAPP_API_SECRET": SyncHarness.apiSecret, "ASAPP_API_BASE_URL": h.sandbox.baseURL]
+            // The request cap keeps the run going for about 3 s, so the kill lands mid-run however fast the machine is.
             let (process, _, _) = try CLI.launch(["sync", "--mapping", mapping, "--database-url", h.databaseURL, "--concurrency", "1",
-                                                  "--page-size", "7"], environment: env)
+                                                  "--page-size", "7", "--max-requests-per-second", "100"], environment: env)
             // Wait until some batches are acknowledged and checkpointed, then kill the process outright.
             var acknowledged = 0
             for _ in 0..<2000 {
