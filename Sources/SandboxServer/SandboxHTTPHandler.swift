@@ -50,7 +50,8 @@ final class SandboxHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .end:
             guard let requestHead = head else { return }
             head = nil
-            let path = String(requestHead.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+            let uri = requestHead.uri
+            let path = uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(uri[..<$0]) } ?? uri
             let response: SandboxResponse
             if bodyTooLarge {
                 response = api.bodyTooLarge(path: path, limit: maxBodyBytes)
