@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The `asapp-sync` command: moves contact-center data from PostgreSQL to ASAPP's APIs.
 @main
@@ -23,4 +26,25 @@ struct AsappSync: AsyncParsableCommand {
         subcommands: [SyncCommand.self, BackfillCommand.self, StatusCommand.self, ValidateCommand.self, PreviewCommand.self, RejectsCommand.self,
                       DemoCommand.self]
     )
+
+    static func main() async {
+        limitMallocArenas()
+        await main(nil)
+    }
+
+    /// glibc gives every thread that allocates under contention an arena of its own, up to 8 per core,
+    /// and memory freed in one arena is not reused by another: with mapping, the HTTP event loops and the
+    /// database thread all allocating, peak memory crept up with the rows read (46 MB at 100,000 messages,
+    /// 58 MB at 2,000,000). One arena per core keeps it flat at no measured cost in speed. An explicit
+    /// `MALLOC_ARENA_MAX` in the environment is left to win.
+    static func limitMallocArenas() {
+        #if canImport(Glibc)
+        guard getenv("MALLOC_ARENA_MAX") == nil,
+              // mallopt(3) is declared in <malloc.h>, which the Glibc module does not export.
+              let symbol = dlsym(nil, "mallopt") else { return }
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        let mARENA_MAX: Int32 = -8  // <malloc.h>
+        _ = unsafeBitCast(symbol, to: Mallopt.self)(mARENA_MAX, Int32(max(2, sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+        #endif
+    }
 }
