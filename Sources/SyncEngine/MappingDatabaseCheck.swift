@@ -1,6 +1,7 @@
 import APIContract
 public import Mapping
 public import Postgres
+import SyncCore
 
 /// Checks a mapping file against the source database without running it: every stream's relation is
 /// prepared and described (never executed), and every column the mapping names must exist with a type
@@ -25,10 +26,52 @@ public enum MappingDatabaseCheck {
                                                          "the source of stream \(label) cannot be prepared: \(error)"))
                     continue
                 }
-                diagnostics += check(section, messages: messages, label: label, columns: description.columns)
+                let found = check(section, messages: messages, label: label, columns: description.columns)
+                diagnostics += found
+                if messages == nil, section.source.read == .keyset, !found.contains(where: { $0.severity == .error }),
+                   let warning = await keysetPlanWarning(section, label: label, connection: connection) {
+                    diagnostics.append(warning)
+                }
             }
         }
         return diagnostics
+    }
+
+    /// Above this many rows, a keyset page that sorts the whole source is worth a warning: with the default
+    /// page of 5,000 rows, reading them costs at least four full sorts, and the count grows with the rows.
+    static let sortedPageWarningRows = 20_000
+
+    /// A warning when PostgreSQL's plan for a keyset page sorts the whole source (no index serves
+    /// `ORDER BY watermark, key`), so that every page repeats the sort: the case for an index or for
+    /// `read: cursor`. Uses `EXPLAIN` without `ANALYZE`: nothing is executed. `nil` when the plan reads in
+    /// order, the source is small, or the plan cannot be had.
+    static func keysetPlanWarning(_ section: MappingSection, label: String, connection: PostgresConnection) async -> MappingDiagnostic? {
+        let source = section.source
+        let order = "src.\(SourceSpec.quoteIdentifier(source.watermark)), src.\(SourceSpec.quoteIdentifier(source.key))"
+        let sql = "EXPLAIN (FORMAT JSON) SELECT * FROM \(source.relationSQL) AS src ORDER BY \(order) LIMIT 5000"
+        guard let text = try? await connection.query(sql).rows.first?.decode(String?.self, at: 0),
+              let plan = try? JSONParser.parse(Array(text.utf8)),
+              let rows = wholeSortRows(plan), rows >= sortedPageWarningRows else { return nil }
+        return MappingDiagnostic(.warning, code: "sorted-pages", at: source.watermarkLocation,
+                                 "every keyset page of stream \(label) sorts its whole source (about \(rows) rows): no index serves ORDER BY \(source.watermark), \(source.key)",
+                                 notes: ["add an index on (\(source.watermark), \(source.key)) where the watermark is a column of one table, or read the source with 'read: cursor' (one sort per run)"])
+    }
+
+    /// The estimated rows of the sort under the plan's `Limit` when the rows are sorted in full there
+    /// (a `Sort`, possibly under `Gather Merge`); `nil` when they come in order (an index, an incremental sort).
+    static func wholeSortRows(_ explain: JSONValue) -> Int? {
+        guard case .array(let statements) = explain, let top = statements.first?["Plan"],
+              top["Node Type"]?.stringValue == "Limit",
+              case .array(let children)? = top["Plans"], var node = children.first else { return nil }
+        while node["Node Type"]?.stringValue == "Gather Merge", case .array(let below)? = node["Plans"], let next = below.first {
+            node = next
+        }
+        guard node["Node Type"]?.stringValue == "Sort", let rows = node["Plan Rows"] else { return nil }
+        switch rows {
+        case .int(let n): return Int(n)
+        case .double(let d): return Int(d)
+        default: return nil
+        }
     }
 
     static func check(_ section: MappingSection, messages: MessagesMapping?, label: String, columns: [PostgresColumn]) -> [MappingDiagnostic] {

@@ -1,7 +1,7 @@
-import Foundation
 import APIContract
 import Checkpoints
 import Extractor
+import Foundation
 import Loader
 import Logging
 import Mapping

@@ -46,6 +46,45 @@ struct MappingDatabaseTests {
         }
     }
 
+    @Test func validateWarnsWhenEveryKeysetPageWouldSortTheWholeSource() async throws {
+        try await withTestDatabase { url in
+            let connection = try await PostgresConnection.connect(PostgresConfiguration(connectionString: url))
+            try await connection.execute("""
+                CREATE TABLE public.big (id bigint PRIMARY KEY, external_id text NOT NULL, updated_at timestamptz NOT NULL);
+                INSERT INTO public.big SELECT g, 'c-' || g, timestamptz '2024-01-01' + g * interval '1 second' FROM generate_series(1, 30000) g;
+                ANALYZE public.big;
+                """)
+            func validate(read: String?) async throws -> CLI.Output {
+                let text = """
+                    version: 1
+                    streams:
+                      - name: big
+                        target: conversation-metadata
+                        source:
+                          table: public.big
+                          watermark: updated_at
+                          key: id\(read.map { "\n      read: \($0)" } ?? "")
+                        fields:
+                          externalConversationId: { column: external_id }
+                    """
+                let path = FileManager.default.temporaryDirectory.appendingPathComponent("big-\(UUID().uuidString).yaml").path
+                try text.write(toFile: path, atomically: true, encoding: .utf8)
+                return try await CLI.run(["validate", "--database-url", url, path])
+            }
+            let unindexed = try await validate(read: nil)
+            #expect(unindexed.status == 0)
+            #expect(unindexed.stderr.contains(":7:18: warning: every keyset page of stream big sorts its whole source (about 30000 rows)"),
+                    "\(unindexed.stderr)")
+            #expect(unindexed.stderr.contains("read: cursor"))
+            #expect(try await !validate(read: "cursor").stderr.contains("sorted-pages"))
+            try await connection.execute("CREATE INDEX ON public.big (updated_at, id); ANALYZE public.big")
+            let indexed = try await validate(read: nil)
+            #expect(indexed.status == 0)
+            #expect(!indexed.stderr.contains("sorted-pages"), "\(indexed.stderr)")
+            await connection.close()
+        }
+    }
+
     @Test func validateWithADatabaseCatchesAMisspeltColumn() async throws {
         try await withDemoDatabase { url in
             let text = try String(contentsOf: mappingsFolder.appendingPathComponent("demo.yaml"), encoding: .utf8)
