@@ -92,18 +92,22 @@ struct ProcessTests {
             // The request cap keeps the run going for about 3 s, so the kill lands mid-run however fast the machine is.
             let (process, _, _) = try CLI.launch(["sync", "--mapping", mapping, "--database-url", h.databaseURL, "--concurrency", "1",
                                                   "--page-size", "7", "--max-requests-per-second", "100"], environment: env)
-            // Wait until some batches are acknowledged and checkpointed, then kill the process outright.
-            var acknowledged = 0
-            for _ in 0..<2000 {
-                if acknowledged >= 20 { break }
-                // The state tables appear once the process has migrated them.
-                let count = try? await h.scalar("SELECT coalesce(sum(rows_acknowledged), 0)::text FROM asapp_sync.checkpoints")
-                acknowledged = Int((count ?? nil) ?? "0") ?? 0
-                try await Task.sleep(for: .milliseconds(5))
+            // Wait until some batches are accepted, then kill the process outright. The watch runs on a
+            // thread of its own: other tests' child processes can keep every task-pool thread busy.
+            let recorder = h.sandbox.recorder
+            let killedAfter: Int = await withCheckedContinuation { continuation in
+                Thread {
+                    let deadline = Date().addingTimeInterval(30)
+                    while process.isRunning, recorder.acceptedItemCount(.convo) < 25, Date() < deadline { usleep(1000) }
+                    kill(process.processIdentifier, SIGKILL)
+                    continuation.resume(returning: recorder.acceptedItemCount(.convo))
+                }.start()
             }
-            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(process.terminationReason == .uncaughtSignal)
+            #expect(killedAfter >= 25)
+            // What was acknowledged before the kill is checkpointed (at most the batch in flight is not).
+            let acknowledged = Int(try await h.scalar("SELECT coalesce(sum(rows_acknowledged), 0)::text FROM asapp_sync.checkpoints") ?? "0") ?? 0
             #expect(acknowledged >= 20)
             let deliveredBeforeKill = h.acceptedIDs.count
             #expect(deliveredBeforeKill < 300)
