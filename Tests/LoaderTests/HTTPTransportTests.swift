@@ -46,6 +46,30 @@ struct HTTPTransportTests {
         -----END PRIVATE KEY-----
 
         """
+    /// A certificate from the same CA for `elsewhere.example` only, with its key: right CA, wrong name.
+    static let elsewhereChainPEM = """
+        -----BEGIN CERTIFICATE-----
+        MIIBxjCCAW2gAwIBAgIUM4rOlDc4lA+MtLpOyc3tnU104LIwCgYIKoZIzj0EAwIw
+        JjEkMCIGA1UEAwwbYXNhcHAtc3luYyBsb29wYmFjayB0ZXN0IENBMCAXDTI2MTIw
+        MjAxMTIzOVoYDzIxMjYxMTA4MDExMjM5WjAcMRowGAYDVQQDDBFlbHNld2hlcmUu
+        ZXhhbXBsZTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABOXhZcx1BUkafwW9Iwpg
+        PaiMlg1fh+4iy4IOTasrwmg2E3N/9blbr8/tjkIKS0fzR2ESMM93hPfODsbFVNf2
+        8IejgYAwfjAcBgNVHREEFTATghFlbHNld2hlcmUuZXhhbXBsZTAJBgNVHRMEAjAA
+        MBMGA1UdJQQMMAoGCCsGAQUFBwMBMB0GA1UdDgQWBBSsFoWskaBsV5HUh2Rrm2vK
+        wNOOqzAfBgNVHSMEGDAWgBRnT6AjgWKwK7qbUHqUIBc9PAqbVDAKBggqhkjOPQQD
+        AgNHADBEAiBsLoIZCMSMwgR8/RD0bU/vtDy7rlDqO22qYhrmU8awQQIgSxOxFmXz
+        XiMhbYPgpjY9vZuuq+oBFv2Ze8J5oFkHLCY=
+        -----END CERTIFICATE-----
+
+        """
+    static let elsewhereKeyPEM = """
+        -----BEGIN PRIVATE KEY-----
+        MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgxzJUsATzvzerBOj9
+        gbi8CAxwZiDHep+mTTeTr4hzezmhRANCAATl4WXMdQVJGn8FvSMKYD2ojJYNX4fu
+        IsuCDk2rK8JoNhNzf/W5W6/P7Y5CCktH80dhEjDPd4T3zg7GxVTX9vCH
+        -----END PRIVATE KEY-----
+
+        """
     static let healthy = #"{"healthCheck":"SUCCESS"}"#
 
     static func configuration(_ baseURL: String, caBundle: String? = nil) -> LoaderConfiguration {
@@ -240,5 +264,23 @@ struct HTTPTransportTests {
                                                logger: LoaderSandbox.logger) { try await $0.health() }
         }
         #expect(server.requests.count == 2)
+    }
+
+    @Test("HTTPS: a certificate from the trusted CA for another name is refused, by host name and by address")
+    func tlsNameIsVerified() async throws {
+        let server = try await ScriptedHTTPServer(tls: (Self.elsewhereChainPEM, Self.elsewhereKeyPEM)) { _ in
+            .answer(status: 200, body: Self.healthy)
+        }
+        defer { Task { await server.close() } }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ca-\(UUID().uuidString).pem").path
+        try Self.caPEM.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for host in ["localhost", "127.0.0.1"] {
+            await #expect(throws: (any Error).self, "\(host)") {
+                _ = try await APIClient.withClient(Self.configuration("https://\(host):\(server.port)", caBundle: path),
+                                                   logger: LoaderSandbox.logger) { try await $0.health() }
+            }
+        }
+        #expect(server.requests.isEmpty)
     }
 }
