@@ -241,46 +241,52 @@ struct HTTPTransportTests {
 
     @Test("HTTPS: a server whose certificate chains to the configured CA is reached; without that CA it is refused")
     func tls() async throws {
-        let server = try await ScriptedHTTPServer(tls: (Self.serverChainPEM, Self.serverKeyPEM)) { _ in
-            .answer(status: 200, body: Self.healthy)
+        try await Self.withTLSServer(chain: Self.serverChainPEM, key: Self.serverKeyPEM) { server, path in
+            for host in ["localhost", "127.0.0.1"] {
+                let trusted = try await APIClient.withClient(Self.configuration("https://\(host):\(server.port)", caBundle: path),
+                                                             logger: LoaderSandbox.logger) { try await $0.health() }
+                #expect(trusted, "\(host)")
+            }
+            let untrusted = await #expect(throws: (any Error).self) {
+                _ = try await APIClient.withClient(Self.configuration("https://localhost:\(server.port)"),
+                                                   logger: LoaderSandbox.logger) { try await $0.health() }
+            }
+            #expect(String(describing: untrusted).contains("CERTIFICATE_VERIFY_FAILED"), "\(String(describing: untrusted))")
+            // Plain HTTP to the TLS port is no answer either.
+            await #expect(throws: (any Error).self) {
+                _ = try await APIClient.withClient(Self.configuration("http://127.0.0.1:\(server.port)"),
+                                                   logger: LoaderSandbox.logger) { try await $0.health() }
+            }
+            #expect(server.requests.count == 2)
         }
-        defer { Task { await server.close() } }
+    }
+
+    /// Runs `body` with an HTTPS server presenting `chain` and a CA bundle file holding the test CA.
+    static func withTLSServer(chain: String, key: String,
+                              _ body: (ScriptedHTTPServer, String) async throws -> Void) async throws {
+        let server = try await ScriptedHTTPServer(tls: (chain, key)) { _ in .answer(status: 200, body: Self.healthy) }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ca-\(UUID().uuidString).pem").path
         try Self.caPEM.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        for host in ["localhost", "127.0.0.1"] {
-            let trusted = try await APIClient.withClient(Self.configuration("https://\(host):\(server.port)", caBundle: path),
-                                                         logger: LoaderSandbox.logger) { try await $0.health() }
-            #expect(trusted, "\(host)")
+        do {
+            try await body(server, path)
+        } catch {
+            await server.close()
+            throw error
         }
-        let untrusted = await #expect(throws: (any Error).self) {
-            _ = try await APIClient.withClient(Self.configuration("https://localhost:\(server.port)"),
-                                               logger: LoaderSandbox.logger) { try await $0.health() }
-        }
-        #expect(String(describing: untrusted).contains("CERTIFICATE_VERIFY_FAILED"), "\(String(describing: untrusted))")
-        // Plain HTTP to the TLS port is no answer either.
-        await #expect(throws: (any Error).self) {
-            _ = try await APIClient.withClient(Self.configuration("http://127.0.0.1:\(server.port)"),
-                                               logger: LoaderSandbox.logger) { try await $0.health() }
-        }
-        #expect(server.requests.count == 2)
+        await server.close()
     }
 
     @Test("HTTPS: a certificate from the trusted CA for another name is refused, by host name and by address")
     func tlsNameIsVerified() async throws {
-        let server = try await ScriptedHTTPServer(tls: (Self.elsewhereChainPEM, Self.elsewhereKeyPEM)) { _ in
-            .answer(status: 200, body: Self.healthy)
-        }
-        defer { Task { await server.close() } }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ca-\(UUID().uuidString).pem").path
-        try Self.caPEM.write(toFile: path, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        for host in ["localhost", "127.0.0.1"] {
-            await #expect(throws: (any Error).self, "\(host)") {
-                _ = try await APIClient.withClient(Self.configuration("https://\(host):\(server.port)", caBundle: path),
-                                                   logger: LoaderSandbox.logger) { try await $0.health() }
+        try await Self.withTLSServer(chain: Self.elsewhereChainPEM, key: Self.elsewhereKeyPEM) { server, path in
+            for host in ["localhost", "127.0.0.1"] {
+                await #expect(throws: (any Error).self, "\(host)") {
+                    _ = try await APIClient.withClient(Self.configuration("https://\(host):\(server.port)", caBundle: path),
+                                                       logger: LoaderSandbox.logger) { try await $0.health() }
+                }
             }
+            #expect(server.requests.isEmpty)
         }
-        #expect(server.requests.isEmpty)
     }
 }
