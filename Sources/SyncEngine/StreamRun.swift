@@ -325,7 +325,7 @@ struct StreamRun: Sendable {
 
     /// Maps `rows` in order, split over `mappingTasks` tasks when there are enough of them. The mapper's
     /// result tables are shared and locked, so every task sees what the others computed.
-    static func map(_ rows: [SourceRow], with mapper: RowMapper?) async throws -> [MappedRow] {
+    static func map(_ rows: [SourceRow], with mapper: RowMapper?, tasks: Int = mappingTasks) async throws -> [MappedRow] {
         guard let mapper, !rows.isEmpty else { return [] }
         @Sendable func mapSlice(_ slice: ArraySlice<SourceRow>) throws(MappingRuntimeError) -> [MappedRow] {
             var out: [MappedRow] = []
@@ -336,7 +336,7 @@ struct StreamRun: Sendable {
             }
             return out
         }
-        let parts = min(mappingTasks, rows.count / rowsPerMappingTask)
+        let parts = min(tasks, rows.count / rowsPerMappingTask)
         guard parts > 1 else { return try mapSlice(rows[...]) }
         let size = (rows.count + parts - 1) / parts
         return try await withThrowingTaskGroup(of: (Int, [MappedRow]).self) { group in

@@ -16,12 +16,14 @@ struct BackfillTests {
             """)
     }
 
-    @Test func theSameItemsGoWithOneWorkerOrFour() async throws {
+    @Test func theSameItemsGoWithOneWorkerOrFourAndWithACursor() async throws {
         try await SyncHarness.with { h in
             try await seed(h)
-            let mapping = try MappingParser.parse(SyncHarness.mappingText, path: "test.yaml")
+            let keyset = try MappingParser.parse(SyncHarness.mappingText, path: "test.yaml")
+            let cursor = try MappingParser.parse(SyncHarness.mappingText.replacingOccurrences(of: "key: id }", with: "key: id, read: cursor }"),
+                                                 path: "test.yaml")
             var delivered: [Set<String>] = []
-            for (parallel, schema) in [(1, "bf_one"), (4, "bf_four")] {
+            for (parallel, schema, mapping) in [(1, "bf_one", keyset), (4, "bf_four", keyset), (4, "bf_cursor", cursor)] {
                 h.sandbox.recorder.reset()
                 var configuration = h.configuration(pageSize: 7)
                 configuration.stateSchema = schema
@@ -36,6 +38,7 @@ struct BackfillTests {
                 #expect(h.acceptedIDs.count == 600)
             }
             #expect(delivered[0] == delivered[1])
+            #expect(delivered[0] == delivered[2])
             #expect(delivered[0].count == 600)
             // The backfill has its own progress: the incremental checkpoint was not touched.
             #expect(try await h.scalar("SELECT count(*)::text FROM bf_one.checkpoints") == "0")

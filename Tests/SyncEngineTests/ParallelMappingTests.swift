@@ -1,0 +1,44 @@
+import Mapping
+@testable import SyncEngine
+import SyncCore
+import Testing
+
+@Suite("A page mapped by several tasks")
+struct ParallelMappingTests {
+    @Test("gives the same outcomes, in the same order, as one task: items, rejects and skips alike", arguments: [2, 3, 4])
+    func sameOutcomesAsOneTask(tasks: Int) async throws {
+        let text = SyncHarness.mappingText.replacingOccurrences(of: "default: null", with: "default: null\n      lobName: { column: lob, if_empty: skip }")
+        let mapping = try MappingParser.parse(text, path: "test.yaml")
+        let columns = SourceColumns(["id", "external_id", "channel", "lob", "updated_at"])
+        let mapper = try RowMapper(stream: mapping.streams[0], columns: columns)
+        // Every 7th row breaks the contract (a space in the id), every 11th has an empty lob (skipped).
+        func row(_ i: Int) -> SourceRow {
+            let externalID = i % 7 == 0 ? "conv \(i)" : "conv-\(i)"
+            let channel = i % 2 == 0 ? "web" : "sms"
+            let lob = i % 11 == 0 ? "" : "lob-\(i % 5)"
+            let stamp = UTCTimestamp(microseconds: 1_700_000_000_000_000 + Int64(i))
+            let values: [SourceValue] = [.integer(Int64(i)), .string(externalID), .string(channel), .string(lob), .timestamp(stamp)]
+            return SourceRow(columns: columns, values: values)
+        }
+        let rows = (1...3_001).map(row)
+        func describe(_ mapped: [StreamRun.MappedRow]) -> [String] {
+            mapped.map { row in
+                switch row.outcome {
+                case .item(let item): "\(row.key) item \(item.text)"
+                case .rejected(let rejection): "\(row.key) rejected \(rejection.field ?? "") \(rejection.message)"
+                case .skipped: "\(row.key) skipped"
+                }
+            }
+        }
+        let one = describe(try await StreamRun.map(rows, with: mapper, tasks: 1))
+        let many = describe(try await StreamRun.map(rows, with: mapper, tasks: tasks))
+        #expect(one.count == rows.count)
+        #expect(many == one)
+        // A row that is both is skipped: the skip is decided first.
+        let contractBreakers = (1...3_001).filter { $0 % 7 == 0 && $0 % 11 != 0 }.count
+        let rejected = one.filter { $0.contains(" rejected ") }.count
+        #expect(rejected == contractBreakers)
+        #expect(one.filter { $0.hasSuffix(" skipped") }.count == 3_001 / 11)
+        #expect(one.first?.hasPrefix("1 item {") == true)
+    }
+}
