@@ -1,4 +1,5 @@
 public import APIContract
+import NIOCore
 public import SyncCore
 
 extension APIClient {
@@ -8,7 +9,7 @@ extension APIClient {
     /// - Throws: `DeliveryError` when the request cannot be delivered.
     public func createConversation(_ body: EncodedJSON) async throws(DeliveryError) -> ItemResult {
         let path = Endpoint.createConversation.path()
-        let answer = try await post(path, endpoint: .createConversation, body: body.bytes)
+        let answer = try await post(path, endpoint: .createConversation, body: ByteBuffer(bytes: body.bytes))
         if let refusal = APIClient.refusal(answer, path: path) { throw refusal }
         if answer.status == 200 {
             guard let id = answer.body?["id"]?.stringValue, !id.isEmpty else {

@@ -1,4 +1,5 @@
 public import APIContract
+import NIOCore
 public import SyncCore
 
 /// What the API said about one item.
@@ -73,7 +74,7 @@ extension APIClient {
 
     private func deliverSingle(_ item: EncodedJSON, entity: MetadataEntity) async throws(DeliveryError) -> ItemResult {
         let path = entity.single.path()
-        let answer = try await post(path, endpoint: entity.single, body: item.bytes)
+        let answer = try await post(path, endpoint: entity.single, body: ByteBuffer(bytes: item.bytes))
         if let refusal = APIClient.refusal(answer, path: path) { throw refusal }
         if let result = answer.body?["result"], answer.status == 200 || answer.status == 400 {
             let error = result["error"]?.stringValue ?? ""
@@ -90,22 +91,22 @@ extension APIClient {
     }
 
     /// `{"NAME":[item,item,...]}`: the items' text copied once into a buffer of the exact size.
-    static func envelopeBody(_ name: String, _ items: some Collection<EncodedJSON>) -> [UInt8] {
+    static func envelopeBody(_ name: String, _ items: some Collection<EncodedJSON>) -> ByteBuffer {
         var head: [UInt8] = [UInt8(ascii: "{")]
         JSONValue.encodeString(name, into: &head)
         head.append(contentsOf: ":[".utf8)
         var size = head.count + 2 + max(0, items.count - 1)
         for item in items { size += item.bytes.count }
-        var body: [UInt8] = []
+        var body = ByteBuffer()
         body.reserveCapacity(size)
-        body.append(contentsOf: head)
+        body.writeBytes(head)
         var first = true
         for item in items {
-            if !first { body.append(UInt8(ascii: ",")) }
+            if !first { body.writeInteger(UInt8(ascii: ",")) }
             first = false
-            body.append(contentsOf: item.bytes)
+            body.writeBytes(item.bytes)
         }
-        body.append(contentsOf: "]}".utf8)
+        body.writeBytes("]}".utf8)
         return body
     }
 

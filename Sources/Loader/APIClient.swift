@@ -67,7 +67,7 @@ public final class APIClient: Sendable {
     ///
     /// Every attempt waits for the endpoint's rate limit first, when one is set. Every answer that is not
     /// retryable is returned as it is; the caller decides what it means.
-    func post(_ path: String, endpoint: Endpoint, body: [UInt8]) async throws(DeliveryError) -> Answer {
+    func post(_ path: String, endpoint: Endpoint, body: ByteBuffer) async throws(DeliveryError) -> Answer {
         var attempt = 0
         var lastStatus: Int?
         var lastMessage = ""
@@ -77,7 +77,7 @@ public final class APIClient: Sendable {
             var retryAfter: Duration?
             do {
                 try await rateLimiter?.acquire(endpoint.pathTemplate)
-                let response = try await http.send(.POST, path: path, headers: apiHeaders, body: ByteBuffer(bytes: body),
+                let response = try await http.send(.POST, path: path, headers: apiHeaders, body: body,
                                                    timeout: configuration.requestTimeout,
                                                    maxResponseBytes: configuration.maxResponseBytes)
                 let status = response.status

@@ -29,6 +29,8 @@ final class HTTPTransport: Sendable {
     }
 
     let origin: HTTPOrigin
+    /// The `Host` header's value, written once.
+    private let hostHeader: String
     private let group: any EventLoopGroup
     private let sslContext: NIOSSLContext?
     private let connectTimeout: TimeAmount
@@ -45,6 +47,7 @@ final class HTTPTransport: Sendable {
     init(origin: HTTPOrigin, tls: TLSConfiguration?, connectTimeout: Duration, maxIdle: Int = 64,
          group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws(LoaderConfigurationError) {
         self.origin = origin
+        self.hostHeader = origin.hostHeader
         self.group = group
         self.connectTimeout = TimeAmount(connectTimeout)
         self.maxIdle = maxIdle
@@ -72,7 +75,7 @@ final class HTTPTransport: Sendable {
               timeout: Duration, maxResponseBytes: Int) async throws -> Response {
         let channel = try await connection()
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: origin.pathPrefix + path, headers: headers)
-        head.headers.add(name: "host", value: origin.hostHeader)
+        head.headers.add(name: "host", value: hostHeader)
         if let body {
             head.headers.add(name: "content-length", value: String(body.readableBytes))
         }
