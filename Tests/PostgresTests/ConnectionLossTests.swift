@@ -76,7 +76,11 @@ struct ConnectionLossTests {
 
     @Test("cancelCurrentStatement stops a running statement from another task")
     func cancel() async throws {
-        try await withTestConnection { connection in
+        try await withTestDatabase { url in
+            let configuration = PostgresConfiguration(connectionString: url)
+            let connection = try await PostgresConnection.connect(configuration)
+            let observer = try await PostgresConnection.connect(configuration)
+            let pid = await connection.backendPID
             let clock = ContinuousClock()
             let start = clock.now
             async let sleeping: PostgresError? = {
@@ -89,7 +93,15 @@ struct ConnectionLossTests {
                     return nil
                 }
             }()
-            try await Task.sleep(for: .milliseconds(200))
+            // Cancel once the server runs the statement (a loaded machine may take a while to start it):
+            // a cancel that arrives before it would have nothing to stop.
+            for _ in 0..<1000 {
+                let running = try await observer.query(
+                    "SELECT count(*)::int FROM pg_stat_activity WHERE pid = $1::int4 AND state = 'active' AND query LIKE 'SELECT pg_sleep%'",
+                    [PostgresBind(pid)])
+                if try running[0].decode(Int.self, at: 0) == 1 { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
             #expect(await connection.cancelCurrentStatement())
             let error = await sleeping
             #expect(error?.code == .queryCancelled)
@@ -98,6 +110,8 @@ struct ConnectionLossTests {
             #expect(clock.now - start < .seconds(10))
             let next = try await connection.query("SELECT 1")[0].decode(Int.self, at: 0)
             #expect(next == 1)
+            await observer.close()
+            await connection.close()
         }
     }
 }
