@@ -142,13 +142,13 @@ extension Checker {
     }
 
     /// The compiled pattern, or an error at `node` saying what is wrong with it.
-    mutating func compileRegex(_ pattern: String, at node: Node) -> NSRegularExpression? {
+    mutating func compileRegex(_ pattern: String, at node: Node) -> TextPattern? {
         if pattern.isEmpty {
             error("invalid-regex", node, "the regular expression is empty")
             return nil
         }
         do {
-            return try NSRegularExpression(pattern: pattern)
+            return try TextPattern(pattern)
         } catch {
             // Foundation's error does not say what is wrong; the standard library's parser does, for the
             // syntax the two share.

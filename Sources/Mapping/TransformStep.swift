@@ -18,7 +18,7 @@ public struct TransformStep: Sendable {
         /// character made of a surrogate pair.
         case truncate(Int)
         /// `{ replace: { pattern: REGEX, with: TEXT } }`: every match replaced; `$1` in `with` is a group.
-        case replace(NSRegularExpression, with: String)
+        case replace(TextPattern, with: String)
         /// `{ split: SEP }`: text becomes a list, items trimmed, empty items dropped.
         case split(String)
         /// `{ join: SEP }`: a list becomes one text.
@@ -93,8 +93,8 @@ extension TransformStep {
         case .upper: return mapText(value, zone) { $0.uppercased() }
         case .lower: return mapText(value, zone) { $0.lowercased() }
         case .truncate(let limit): return mapText(value, zone) { TransformStep.truncate($0, toUTF16: limit) }
-        case .replace(let regex, let template):
-            return mapText(value, zone) { text in ReplaceCache.shared.replace(regex, template: template, in: text) }
+        case .replace(let pattern, let template):
+            return mapText(value, zone) { text in pattern.replacingMatches(in: text, with: template) }
         case .nullIf(let values):
             if case .stringArray(let items) = value {
                 return .success(.stringArray(items.map { $0.flatMap { values.contains($0) ? nil : $0 } }))

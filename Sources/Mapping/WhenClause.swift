@@ -35,7 +35,7 @@ public enum Condition: Sendable {
     /// `is_null: true` (NULL) or `is_null: false` (any value).
     case isNull(Bool)
     /// `matches: REGEX` — the regular expression matches somewhere in the value's text.
-    case matches(NSRegularExpression)
+    case matches(TextPattern)
 
     /// Whether `value` satisfies the condition.
     func holds(for value: SourceValue) -> Bool {
@@ -45,9 +45,9 @@ public enum Condition: Sendable {
         case .notEquals(let other): return text != nil && text != other
         case .oneOf(let set): return text.map(set.contains) ?? false
         case .isNull(let wanted): return (text == nil) == wanted
-        case .matches(let regex):
+        case .matches(let pattern):
             guard let text else { return false }
-            return regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+            return pattern.matches(text)
         }
     }
 }
