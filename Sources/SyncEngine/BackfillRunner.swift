@@ -1,7 +1,7 @@
 import APIContract
-public import Checkpoints
+import Checkpoints
 import Extractor
-public import Loader
+import Loader
 public import Logging
 public import Mapping
 import Postgres

@@ -256,25 +256,37 @@ struct StreamRun: Sendable {
                 if let reader { return try await reader.next() }
                 return try await extractor.page(after: position, in: range)
             }
-            var upcoming: ExtractedPage?
+            let section = self.section
+            let stream = self.stream
+            // A page read and mapped: the rows themselves are not kept once mapped.
+            @Sendable func readAndMap(after position: SyncPosition?, with known: RowMapper?) async throws -> MappedPage {
+                let page = try await read(after: position)
+                var mapper = known
+                if mapper == nil, let first = page.rows.first {
+                    mapper = try RowMapper(section: section, streamName: stream, columns: first.columns)
+                }
+                return MappedPage(rowCount: page.rows.count, end: page.end, isLast: page.isLast, mapper: mapper,
+                                  rows: try await StreamRun.map(page.rows, with: mapper))
+            }
+            var upcoming: MappedPage?
             pages: while progress.result.failure == nil, !progress.halted {
                 if context.stopRequested {
                     progress.result.interrupted = true
                     break pages
                 }
-                let page: ExtractedPage
-                if let upcoming { page = upcoming } else { page = try await read(after: cursor) }
+                let page: MappedPage
+                if let upcoming { page = upcoming } else { page = try await readAndMap(after: cursor, with: mapper) }
                 upcoming = nil
-                progress.result.stats.rowsRead += page.rows.count
+                mapper = page.mapper
+                progress.result.stats.rowsRead += page.rowCount
                 let after = page.end ?? cursor
-                // The next page is read while this one is mapped and sent, so the database's work and the
-                // connector's overlap; at most two pages are held.
-                async let next: ExtractedPage? = page.isLast ? nil : read(after: after)
-                if mapper == nil, let first = page.rows.first {
-                    mapper = try RowMapper(section: section, streamName: stream, columns: first.columns)
-                }
-                let mapped = try await StreamRun.map(page.rows, with: mapper)
-                for row in mapped {
+                // The next page is read and mapped while this one's batches are sent (and wait for room in
+                // flight), so the database's work, the mapping and the API's overlap; at most two pages are
+                // held. Mapping has no effect outside the connector: a row mapped ahead of a stop is simply
+                // not sent, and its checkpoint never moves.
+                let ahead = mapper
+                async let next: MappedPage? = page.isLast ? nil : readAndMap(after: after, with: ahead)
+                for row in page.rows {
                     switch row.outcome {
                     case .item(let item):
                         current.items.append(item)
@@ -308,6 +320,16 @@ struct StreamRun: Sendable {
             }
             while inFlight > 0, let answer = try await group.next() { try await settle(answer) }
         }
+    }
+
+    /// A page as mapped, with what the loop needs of the page itself.
+    struct MappedPage: Sendable {
+        var rowCount: Int
+        var end: SyncPosition?
+        var isLast: Bool
+        /// The mapper, made from the first page with rows (its columns).
+        var mapper: RowMapper?
+        var rows: [MappedRow]
     }
 
     /// One row as mapped: its key, what it became, and its watermark.
