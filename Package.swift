@@ -70,6 +70,8 @@ let package = Package(
             "SyncEngine", "Mapping", "DemoData", "Postgres", "Loader", "Extractor", "Checkpoints", "Telemetry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .executableTarget(name: "asapp-sandbox", dependencies: [
             "SandboxServer",
