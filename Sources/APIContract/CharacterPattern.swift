@@ -55,6 +55,15 @@ public struct CharacterPattern: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether the whole of `string` matches: non-empty and every character in the class.
     public func matches(_ string: String) -> Bool {
+        // Over the contiguous bytes (a native string's, or a small one's copied to the stack): a plain
+        // loop, where the UTF-8 view's iterator re-checks the string's form at every step.
+        if let answer = string.utf8.withContiguousStorageIfAvailable({ bytes -> Bool in
+            guard !bytes.isEmpty else { return false }
+            for byte in bytes where !contains(byte) { return false }
+            return true
+        }) {
+            return answer
+        }
         var sawAny = false
         for byte in string.utf8 {
             guard contains(byte) else { return false }
