@@ -324,13 +324,17 @@ struct MessageRun: Sendable {
             let fresh = conversations.filter { progress[$0.key] == nil }
             resumed = conversations.filter { progress[$0.key] != nil }.map(\.key)
             let width = max(1, context.configuration.maxInFlightBatches)
+            // Spread over the mapping executors (when there are): the conversations' messages are mapped
+            // on every core.
+            let executors = context.configuration.mappingExecutors
             let members = await withTaskGroup(of: GroupMember.self) { group in
                 var members: [GroupMember] = []
                 var next = 0
                 func start(_ i: Int) {
                     let conversation = fresh[i]
                     let id = known[conversation.key]
-                    group.addTask { await deliverRows(conversation, known: id, mapper: mapper) }
+                    let executor = executors.isEmpty ? nil : executors[i % executors.count]
+                    group.addTask(executorPreference: executor) { await deliverRows(conversation, known: id, mapper: mapper) }
                 }
                 while next < min(width, fresh.count) { start(next); next += 1 }
                 while let member = await group.next() {

@@ -258,6 +258,7 @@ struct StreamRun: Sendable {
             }
             let section = self.section
             let stream = self.stream
+            let executors = context.configuration.mappingExecutors
             // A page read and mapped: the rows themselves are not kept once mapped.
             @Sendable func readAndMap(after position: SyncPosition?, with known: RowMapper?) async throws -> MappedPage {
                 let page = try await read(after: position)
@@ -266,7 +267,7 @@ struct StreamRun: Sendable {
                     mapper = try RowMapper(section: section, streamName: stream, columns: first.columns)
                 }
                 return MappedPage(rowCount: page.rows.count, end: page.end, isLast: page.isLast, mapper: mapper,
-                                  rows: try await StreamRun.map(page.rows, with: mapper))
+                                  rows: try await StreamRun.map(page.rows, with: mapper, executors: executors))
             }
             var upcoming: MappedPage?
             pages: while progress.result.failure == nil, !progress.halted {
@@ -347,7 +348,12 @@ struct StreamRun: Sendable {
 
     /// Maps `rows` in order, split over `mappingTasks` tasks when there are enough of them. The mapper's
     /// result tables are shared and locked, so every task sees what the others computed.
-    static func map(_ rows: [SourceRow], with mapper: RowMapper?, tasks: Int = mappingTasks) async throws -> [MappedRow] {
+    ///
+    /// - Parameter executors: where the tasks prefer to run, one after another (empty: wherever the global
+    ///   executor puts them). An executor that keeps child tasks on their parent's thread would run the
+    ///   parts one after another; these spread them.
+    static func map(_ rows: [SourceRow], with mapper: RowMapper?, tasks: Int = mappingTasks,
+                    executors: [any TaskExecutor] = []) async throws -> [MappedRow] {
         guard let mapper, !rows.isEmpty else { return [] }
         @Sendable func mapSlice(_ slice: ArraySlice<SourceRow>) throws(MappingRuntimeError) -> [MappedRow] {
             var out: [MappedRow] = []
@@ -364,7 +370,8 @@ struct StreamRun: Sendable {
         return try await withThrowingTaskGroup(of: (Int, [MappedRow]).self) { group in
             for part in 0..<parts {
                 let slice = rows[(part * size)..<min(rows.count, (part + 1) * size)]
-                group.addTask { (part, try mapSlice(slice)) }
+                let executor = executors.isEmpty ? nil : executors[part % executors.count]
+                group.addTask(executorPreference: executor) { (part, try mapSlice(slice)) }
             }
             var pieces = [[MappedRow]](repeating: [], count: parts)
             for try await (part, piece) in group { pieces[part] = piece }

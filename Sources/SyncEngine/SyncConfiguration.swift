@@ -26,6 +26,10 @@ public struct SyncConfiguration: Sendable {
     public var waitForLock: Bool = false
     /// Set to stop the run early and cleanly. Default: `nil`, never stopped.
     public var stop: StopRequest?
+    /// Where the tasks that map a page prefer to run, one after another. Default: none, wherever the
+    /// global executor puts them. An executable whose global executor keeps a child task on its parent's
+    /// thread gives one per thread here, so that a page is still mapped on every core.
+    public var mappingExecutors: [any TaskExecutor] = []
 
     /// A configuration reading from `source` and delivering through `loader`, every other setting at its default.
     public init(source: PostgresConfiguration, loader: LoaderConfiguration) {

@@ -31,6 +31,7 @@ struct DatabaseOptions: ParsableArguments {
         var configuration = SyncConfiguration(source: source, loader: try api.loader(env))
         configuration.state = state(env)
         configuration.stateSchema = stateSchema
+        configuration.mappingExecutors = EventLoopExecutors.mapping
         return configuration
     }
 

@@ -1,12 +1,38 @@
+import Dispatch
 import Mapping
 @testable import SyncEngine
 import SyncCore
+import Synchronization
 import Testing
 
 @Suite("A page mapped by several tasks")
 struct ParallelMappingTests {
     @Test("gives the same outcomes, in the same order, as one task: items, rejects and skips alike", arguments: [2, 3, 4])
     func sameOutcomesAsOneTask(tasks: Int) async throws {
+        try await check(tasks: tasks, executors: [])
+    }
+
+    /// An executor that runs its jobs on a queue of its own and counts them.
+    final class CountingExecutor: TaskExecutor {
+        let queue = DispatchQueue(label: "counting-executor")
+        let jobs = Atomic<Int>(0)
+        func enqueue(_ job: consuming ExecutorJob) {
+            jobs.add(1, ordering: .relaxed)
+            let job = UnownedJob(job)
+            queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+        }
+    }
+
+    @Test("runs its tasks on the executors given, in turn, with the same outcomes")
+    func onTheExecutorsGiven() async throws {
+        let executors = [CountingExecutor(), CountingExecutor()]
+        try await check(tasks: 4, executors: executors)
+        for (i, executor) in executors.enumerated() {
+            #expect(executor.jobs.load(ordering: .relaxed) >= 2, "executor \(i) ran the tasks given to it")
+        }
+    }
+
+    func check(tasks: Int, executors: [any TaskExecutor]) async throws {
         let text = SyncHarness.mappingText.replacingOccurrences(of: "default: null", with: "default: null\n      lobName: { column: lob, if_empty: skip }")
         let mapping = try MappingParser.parse(text, path: "test.yaml")
         let columns = SourceColumns(["id", "external_id", "channel", "lob", "updated_at"])
@@ -31,7 +57,7 @@ struct ParallelMappingTests {
             }
         }
         let one = describe(try await StreamRun.map(rows, with: mapper, tasks: 1))
-        let many = describe(try await StreamRun.map(rows, with: mapper, tasks: tasks))
+        let many = describe(try await StreamRun.map(rows, with: mapper, tasks: tasks, executors: executors))
         #expect(one.count == rows.count)
         #expect(many == one)
         // A row that is both is skipped: the skip is decided first.
