@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "APIContractTests", dependencies: ["APIContract"]),
-        .testTarget(name: "MappingTests", dependencies: ["Mapping", "SyncCore"]),
+        .testTarget(name: "MappingTests", dependencies: ["Mapping", "SyncCore", "TestSupport"]),
         .testTarget(name: "ExtractorTests", dependencies: ["Extractor", "Postgres", "SyncCore", "TestSupport"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"]),
         .testTarget(name: "LoaderTests", dependencies: [

@@ -1,6 +1,7 @@
 import Foundation
 @testable import Mapping
 import Testing
+import TestSupport
 
 @Suite("Regular expressions of mappings: the printable-ASCII program agrees with Foundation")
 struct TextPatternTests {
@@ -65,7 +66,7 @@ struct TextPatternTests {
 
     @Test("patterns and texts drawn at random from the subset's grammar: every answer equals Foundation's")
     func differential() throws {
-        var random = SplitMix64(seed: 0x5EED_7E57)
+        var random = SeededRandom(seed: 0x5EED_7E57)
         var programs = 0
         var compared = 0
         for _ in 0..<1000 {
@@ -97,7 +98,7 @@ struct TextPatternTests {
 
     // MARK: Generators
 
-    func randomPattern(_ random: inout SplitMix64) -> String {
+    func randomPattern(_ random: inout SeededRandom) -> String {
         var pattern = ""
         if random.chance(0.2) { pattern += "(?i)" }
         if random.chance(0.25) { pattern += "^" }
@@ -106,18 +107,18 @@ struct TextPatternTests {
         return pattern
     }
 
-    func randomAlternation(_ random: inout SplitMix64, depth: Int) -> String {
+    func randomAlternation(_ random: inout SeededRandom, depth: Int) -> String {
         let options = random.chance(0.2) ? 2 + random.below(2) : 1
         return (0..<options).map { _ in randomSequence(&random, depth: depth) }.joined(separator: "|")
     }
 
-    func randomSequence(_ random: inout SplitMix64, depth: Int) -> String {
+    func randomSequence(_ random: inout SeededRandom, depth: Int) -> String {
         // Inside a group only bounded repeats: a loop of loops makes Foundation (the reference) backtrack
         // for minutes on a short text.
         (0..<(1 + random.below(4))).map { _ in randomAtom(&random, depth: depth) + randomQuantifier(&random, bounded: depth > 0) }.joined()
     }
 
-    func randomAtom(_ random: inout SplitMix64, depth: Int) -> String {
+    func randomAtom(_ random: inout SeededRandom, depth: Int) -> String {
         let atoms = [
             "a", "b", "e", "x", "t", "A", "E", "1", "5", " ", "@", "-", "_", ".", "\\.", "\\-", "\\+", "\\s", "\\S",
             "\\d", "\\D", "\\w", "\\W", "[ab]", "[^a-z]", "[a-zA-Z0-9._-]", "[^@\\s]", "[0-9]", "[-x]", "[\\s.]", "#",
@@ -129,35 +130,18 @@ struct TextPatternTests {
         return atoms[random.below(atoms.count)]
     }
 
-    func randomQuantifier(_ random: inout SplitMix64, bounded: Bool) -> String {
+    func randomQuantifier(_ random: inout SeededRandom, bounded: Bool) -> String {
         let quantifiers = bounded
             ? ["", "", "", "?", "{2}", "{1,3}", "??", "{0,2}?"]
             : ["", "", "", "", "*", "+", "?", "{2}", "{1,3}", "{2,}", "*?", "+?", "??", "{0,2}?"]
         return quantifiers[random.below(quantifiers.count)]
     }
 
-    func randomText(_ random: inout SplitMix64) -> String {
+    func randomText(_ random: inout SeededRandom) -> String {
         let alphabet: [String] = ["a", "b", "e", "x", "t", "A", "E", "X", "1", "5", " ", " ", ".", "@", "-", "_", "#", "+"]
         let rare: [String] = ["\t", "\n", "é", "😀", "\u{00A0}"]
         return (0..<random.below(13)).map { _ in
             random.chance(0.03) ? rare[random.below(rare.count)] : alphabet[random.below(alphabet.count)]
         }.joined()
     }
-}
-
-/// A small deterministic generator, so that a failure is repeatable.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-    mutating func chance(_ probability: Double) -> Bool { Double(next() % 1_000_000) < probability * 1_000_000 }
 }

@@ -7,6 +7,7 @@ import SandboxServer
 import SyncCore
 import SyncEngine
 import Testing
+import TestSupport
 
 /// Delivery under API faults and process kills: at least once, never an invalid item, nothing dropped.
 @Suite("Fault tolerance: retries, credential refusals, kills")
@@ -206,18 +207,6 @@ struct FaultToleranceTests {
             """)
     }
 
-    /// A small deterministic generator, so a failing run can be replayed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test("a full sync under 20% injected faults and 10 SIGKILLs delivers every row at least once and nothing invalid")
     func killsUnderFaults() async throws {
         try await SyncHarness.with { h in
@@ -248,7 +237,7 @@ struct FaultToleranceTests {
             // acknowledged requests (so every run moves the sync on, however much its restart redid), and
             // the last four after a random number of new accepted messages, so kills also land between
             // conversations' message batches whatever the machine's speed.
-            var random = SplitMix(state: 77)
+            var random = SeededRandom(seed: 77)
             func acknowledged() -> Int { h.sandbox.recorder.requestCounts.values.reduce(0) { $0 + ($1[200] ?? 0) } }
             var kills = 0
             var finishedBeforeKill = 0
