@@ -63,39 +63,38 @@ struct ASCIIProgram: Sendable {
 
     /// The first match at or after `from`: its start and end.
     func firstMatch(in text: UnsafeBufferPointer<UInt8>, from: Int) -> (start: Int, end: Int)? {
-        let width = text.count + 1
-        let words = (instructions.count * width + 63) / 64
-        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words) { visited in
-            visited.initialize(repeating: 0)
-            return withUnsafeTemporaryAllocation(of: Int.self, capacity: instructions.count * width + 1) { stack in
-                search(text, from: from, visited: visited, stack: stack)
-            }
-        }
+        withScratch(for: text) { visited, stack in search(text, from: from, visited: visited, stack: stack) }
     }
 
     /// `text` with every match replaced by `template` (literal), or nil when nothing matched.
     func replacingMatches(in text: UnsafeBufferPointer<UInt8>, with template: String) -> String? {
-        let width = text.count + 1
-        let words = (instructions.count * width + 63) / 64
-        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words) { visited in
-            visited.initialize(repeating: 0)
-            return withUnsafeTemporaryAllocation(of: Int.self, capacity: instructions.count * width + 1) { stack in
-                var output: [UInt8] = []
-                var copied = 0
-                var replaced = false
-                while copied < text.count, let found = search(text, from: copied, visited: visited, stack: stack) {
-                    if !replaced { output.reserveCapacity(text.count + template.utf8.count) }
-                    replaced = true
-                    output.append(contentsOf: text[copied..<found.start])
-                    output.append(contentsOf: template.utf8)
-                    copied = found.end
-                    // The states of the successful path did not fail: forget them all.
-                    visited.update(repeating: 0)
-                }
-                guard replaced else { return nil }
-                output.append(contentsOf: text[copied...])
-                return String(decoding: output, as: UTF8.self)
+        withScratch(for: text) { visited, stack in
+            var output: [UInt8] = []
+            var copied = 0
+            var replaced = false
+            while copied < text.count, let found = search(text, from: copied, visited: visited, stack: stack) {
+                if !replaced { output.reserveCapacity(text.count + template.utf8.count) }
+                replaced = true
+                output.append(contentsOf: text[copied..<found.start])
+                output.append(contentsOf: template.utf8)
+                copied = found.end
+                // The states of the successful path did not fail: forget them all.
+                visited.update(repeating: 0)
             }
+            guard replaced else { return nil }
+            output.append(contentsOf: text[copied...])
+            return String(decoding: output, as: UTF8.self)
+        }
+    }
+
+    /// Runs `body` with the search's scratch space for `text`: a cleared bit per (instruction, position)
+    /// state, and a stack with room for every state once (each is entered at most once).
+    private func withScratch<T>(for text: UnsafeBufferPointer<UInt8>,
+                                _ body: (UnsafeMutableBufferPointer<UInt64>, UnsafeMutableBufferPointer<Int>) -> T) -> T {
+        let states = instructions.count * (text.count + 1)
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: (states + 63) / 64) { visited in
+            visited.initialize(repeating: 0)
+            return withUnsafeTemporaryAllocation(of: Int.self, capacity: states + 1) { stack in body(visited, stack) }
         }
     }
 

@@ -333,8 +333,9 @@ struct MessageRun: Sendable {
                 func start(_ i: Int) {
                     let conversation = fresh[i]
                     let id = known[conversation.key]
-                    let executor = executors.isEmpty ? nil : executors[i % executors.count]
-                    group.addTask(executorPreference: executor) { await deliverRows(conversation, known: id, mapper: mapper) }
+                    group.addTask(executorPreference: StreamRun.executor(for: i, in: executors)) {
+                        await deliverRows(conversation, known: id, mapper: mapper)
+                    }
                 }
                 while next < min(width, fresh.count) { start(next); next += 1 }
                 while let member = await group.next() {

@@ -370,13 +370,17 @@ struct StreamRun: Sendable {
         return try await withThrowingTaskGroup(of: (Int, [MappedRow]).self) { group in
             for part in 0..<parts {
                 let slice = rows[(part * size)..<min(rows.count, (part + 1) * size)]
-                let executor = executors.isEmpty ? nil : executors[part % executors.count]
-                group.addTask(executorPreference: executor) { (part, try mapSlice(slice)) }
+                group.addTask(executorPreference: StreamRun.executor(for: part, in: executors)) { (part, try mapSlice(slice)) }
             }
             var pieces = [[MappedRow]](repeating: [], count: parts)
             for try await (part, piece) in group { pieces[part] = piece }
             return Array(pieces.joined())
         }
+    }
+
+    /// The executor the `task`-th of several mapping tasks prefers: the given ones in turn, or none.
+    static func executor(for task: Int, in executors: [any TaskExecutor]) -> (any TaskExecutor)? {
+        executors.isEmpty ? nil : executors[task % executors.count]
     }
 
     /// Records an answered batch: API refusals become rejects, and the checkpoint moves past its last row.
