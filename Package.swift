@@ -83,7 +83,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Postgres", "SyncCore"], path: "Tests/TestSupport"),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
-        .testTarget(name: "APIContractTests", dependencies: ["APIContract"]),
+        .testTarget(name: "APIContractTests", dependencies: ["APIContract", "SyncCore", "TestSupport"]),
         .testTarget(name: "MappingTests", dependencies: ["Mapping", "SyncCore", "TestSupport"]),
         .testTarget(name: "ExtractorTests", dependencies: ["Extractor", "Postgres", "SyncCore", "TestSupport"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"]),

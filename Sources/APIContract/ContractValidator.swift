@@ -52,13 +52,18 @@ public enum ContractValidator {
     /// domain of at least two non-empty dot-separated labels of letters, digits, `-` (or non-ASCII) after
     /// it, and no whitespace or control characters anywhere.
     public static func isEmailAddress(_ string: String) -> Bool {
+        isEmailAddress(scalars: string.unicodeScalars)
+    }
+
+    /// `isEmailAddress(_:)` over a text's scalars (for a reader holding ASCII bytes, each byte's scalar).
+    static func isEmailAddress(scalars: some Sequence<Unicode.Scalar>) -> Bool {
         var atCount = 0
         var localLength = 0
         var labelLength = 0
         var labels = 0
         // ASCII is classed by value; only other characters need the Unicode tables (ASCII's white space is
         // all at or below U+0020, and any non-ASCII character may stand in a domain label).
-        for scalar in string.unicodeScalars {
+        for scalar in scalars {
             if scalar.value <= 0x20 || scalar.value == 0x7F || (!scalar.isASCII && scalar.properties.isWhitespace) { return false }
             if scalar == "@" {
                 atCount += 1

@@ -5,6 +5,11 @@ public struct ObjectSchema: Sendable {
     /// The members, in the vendor's documentation order.
     public let fields: [FieldSpec]
     private let indexByName: [String: Int]
+    /// For readers of raw JSON bytes: the member names' UTF-8, and the members of each name length.
+    let nameBytes: [[UInt8]]
+    let fieldsByNameLength: [[Int]]
+    /// Bit `i` set when `fields[i]` is required (schemas of up to 64 members; `nil` beyond that).
+    let requiredMask: UInt64?
 
     /// A schema of `fields`; names must be unique.
     public init(name: String, fields: [FieldSpec]) {
@@ -16,6 +21,22 @@ public struct ObjectSchema: Sendable {
             index[field.name] = offset
         }
         self.indexByName = index
+        self.nameBytes = fields.map { Array($0.name.utf8) }
+        var byLength = [[Int]](repeating: [], count: (nameBytes.map(\.count).max() ?? 0) + 1)
+        for (offset, name) in nameBytes.enumerated() { byLength[name.count].append(offset) }
+        self.fieldsByNameLength = byLength
+        self.requiredMask = fields.count > 64 ? nil : fields.enumerated().reduce(UInt64(0)) { mask, field in
+            field.element.required ? mask | (1 << UInt64(field.offset)) : mask
+        }
+    }
+
+    /// The position of the member whose name is exactly the UTF-8 `name`.
+    func index(ofUTF8 name: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard name.count < fieldsByNameLength.count else { return nil }
+        for candidate in fieldsByNameLength[name.count] where nameBytes[candidate].elementsEqual(name) {
+            return candidate
+        }
+        return nil
     }
 
     /// The position of the member called `name` in `fields`, or `nil` when the API has no such member.

@@ -22,7 +22,8 @@ extension SandboxAPI {
     /// 200 with `{"errorCount","results"}` when at least one item was ingested, 400 with the same shape
     /// when none was; an envelope error (`{"error":…}`) when the body as a whole is wrong.
     func ingestMany(_ request: SandboxRequest, _ endpoint: Endpoint, requestId: String) -> SandboxResponse {
-        guard let entity = endpoint.metadataEntity else { preconditionFailure("not a metadata endpoint") }
+        guard let entity = endpoint.metadataEntity, let schema = endpoint.requestSchema else { preconditionFailure("not a metadata endpoint") }
+        if let answer = ingestConforming(request, entity, endpoint, schema) { return answer }
         let body: JSONValue
         switch parseJSONBody(request, requestId: requestId) {
         case .failure(let answer): return answer.response
@@ -67,6 +68,43 @@ extension SandboxAPI {
             ("results", .array(results)),
         ]))
         return SandboxResponse(status: accepted.isEmpty ? 400 : 200, json: json)
+    }
+
+    /// A batch whose every item conforms, as one scan of its bytes finds it: the same answer as the full
+    /// path's, with no tree built (unless the recorder keeps bodies). `nil` when the scan cannot vouch
+    /// for the batch; the full path then answers.
+    private func ingestConforming(_ request: SandboxRequest, _ entity: MetadataEntity, _ endpoint: Endpoint,
+                                  _ schema: ObjectSchema) -> SandboxResponse? {
+        guard let report = scanConforming(request, schema, capture: .elements(array: "items", member: "eventId")) else { return nil }
+        switch vouchedBody(request) {
+        case nil: return nil
+        case .notNeeded?: recorder.accept(itemCount: report.elementCount, entity: entity)
+        case .tree(let body)?: recorder.accept(items: body["items"]?.arrayValue ?? [], entity: entity, endpoint: endpoint)
+        }
+        return SandboxResponse(status: 200, jsonText: SandboxAPI.acceptedBatchAnswer(request.body, eventIds: report.elementRanges))
+    }
+
+    /// `{"errorCount":0,"results":[{"eventId":…,"error":""},…]}` for a batch of conforming items: each
+    /// item's own eventId (its text lies at the range given in `body`) or, where it sent none, a new one.
+    static func acceptedBatchAnswer(_ body: [UInt8], eventIds: [Range<Int>?]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(32 + eventIds.count * 64)
+        out.append(contentsOf: #"{"errorCount":0,"results":["#.utf8)
+        for (offset, range) in eventIds.enumerated() {
+            if offset > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: #"{"eventId":"#.utf8)
+            // A conforming eventId is id-pattern text: nothing in it needs escaping.
+            if let range, range.count <= APILimits.defaultMaxLength, body[range].allSatisfy(CharacterPattern.id.contains) {
+                out.append(UInt8(ascii: "\""))
+                out.append(contentsOf: body[range])
+                out.append(UInt8(ascii: "\""))
+            } else {
+                JSONValue.encodeString(SandboxIdentifiers.uuid(), into: &out)
+            }
+            out.append(contentsOf: #","error":""}"#.utf8)
+        }
+        out.append(contentsOf: "]}".utf8)
+        return out
     }
 
     /// The item's own `eventId` when it sent a valid one, else a generated UUID, as the vendor does.

@@ -176,11 +176,37 @@ struct SandboxAPI: Sendable {
         return nil
     }
 
+    /// Whether the request says its body is JSON (else it is answered `400-08`).
+    func hasJSONContentType(_ request: SandboxRequest) -> Bool {
+        request.header("content-type")?.split(separator: ";").first.map { $0.trimmingSpaces().lowercased() } == "application/json"
+    }
+
+    /// What one scan of the body's bytes (`ContractScan`) vouches for: the body is JSON of a content
+    /// type the API takes and conforms to `schema`. `nil` sends the body down the full path (parse,
+    /// then check), which gives every refusal its exact answer.
+    func scanConforming(_ request: SandboxRequest, _ schema: ObjectSchema, capture: ContractScan.Capture = .none) -> ContractScan.Report? {
+        guard hasJSONContentType(request) else { return nil }
+        return ContractScan.conforming(request.body, to: schema, capture: capture)
+    }
+
+    /// What the recorder needs of a body the scan vouched for.
+    enum VouchedBody {
+        /// Nothing: it counts, and keeps no bodies.
+        case notNeeded
+        /// The body as a tree, to keep.
+        case tree(JSONValue)
+    }
+
+    /// What the recorder needs of a body the scan vouched for; `nil` if the body would not parse (which
+    /// a vouched body always does), so the caller takes the full path.
+    func vouchedBody(_ request: SandboxRequest) -> VouchedBody? {
+        guard recorder.needsBodies else { return .notNeeded }
+        return (try? JSONParser.parse(request.body)).map(VouchedBody.tree)
+    }
+
     /// The parsed body, or the error answer: `400-08` for another content type, `400-01` for bad JSON.
     func parseJSONBody(_ request: SandboxRequest, requestId: String) -> Result<JSONValue, SandboxAnswer> {
-        let contentType = request.header("content-type")?.split(separator: ";").first
-            .map { $0.trimmingSpaces().lowercased() }
-        guard contentType == "application/json" else {
+        guard hasJSONContentType(request) else {
             return .failure(SandboxAnswer(.error(status: 400, code: APIErrorCode.unsupportedContentType,
                                                  message: "Content-Type must be application/json", requestId: requestId)))
         }

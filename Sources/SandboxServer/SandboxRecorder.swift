@@ -44,6 +44,9 @@ public final class SandboxRecorder: Sendable {
 
     /// Whether accepted bodies are kept in memory (otherwise counters only).
     public let recordBodies: Bool
+    /// Whether anything is done with accepted bodies (kept, or written to the record file); when not,
+    /// the counting variants below stand in for the ones that take bodies.
+    let needsBodies: Bool
     private let state = Locked(State())
     // The file is written under its own lock so that lines from concurrent requests never interleave.
     private let file: Locked<UnsafeMutablePointer<FILE>?>
@@ -51,6 +54,7 @@ public final class SandboxRecorder: Sendable {
     /// A recorder; opens `recordPath` for appending when given.
     public init(recordBodies: Bool = true, recordPath: String? = nil) throws {
         self.recordBodies = recordBodies
+        self.needsBodies = recordBodies || recordPath != nil
         if let recordPath {
             guard let handle = fopen(recordPath, "a") else {
                 throw SandboxError(code: .recordFileUnavailable,
@@ -151,8 +155,17 @@ public final class SandboxRecorder: Sendable {
         })
     }
 
-    /// Creates or updates the conversation `externalId`; returns its id, the same on every call.
-    func upsertConversation(externalId: String, body: JSONValue) -> String {
+    /// Counts `count` accepted items of `entity` whose bodies are not needed (`needsBodies` is false).
+    func accept(itemCount count: Int, entity: MetadataEntity) {
+        precondition(!needsBodies, "the recorder keeps bodies")
+        guard count > 0 else { return }
+        state.withLock { $0.itemCounts[entity, default: 0] += count }
+    }
+
+    /// Creates or updates the conversation `externalId`; returns its id, the same on every call. The
+    /// body may be left out only when `needsBodies` is false.
+    func upsertConversation(externalId: String, body: JSONValue?) -> String {
+        precondition(body != nil || !needsBodies, "the recorder keeps bodies")
         let id: String = state.withLock { state in
             if let index = state.conversationIndexByExternalId[externalId] {
                 state.conversations[index].updateCount += 1
@@ -166,7 +179,7 @@ public final class SandboxRecorder: Sendable {
                                                     updateCount: 1, messages: [], messageCount: 0))
             return id
         }
-        appendLines([[("kind", .string("conversation")), ("id", .string(id)), ("body", body)]])
+        appendLines([[("kind", .string("conversation")), ("id", .string(id)), ("body", body ?? .null)]])
         return id
     }
 
@@ -177,17 +190,28 @@ public final class SandboxRecorder: Sendable {
 
     /// Appends `messages` to the conversation `id`; `false` when there is no such conversation.
     func appendMessages(_ messages: [JSONValue], conversationId id: String) -> Bool {
-        let found: Bool = state.withLock { state in
-            guard let index = state.conversationIndexById[id] else { return false }
-            state.conversations[index].messageCount += messages.count
-            state.messageCount += messages.count
-            if recordBodies { state.conversations[index].messages.append(contentsOf: messages) }
-            return true
-        }
+        let found = countMessages(messages.count, conversationId: id) { $0.append(contentsOf: messages) }
         if found {
             appendLines(messages.map { [("kind", .string("message")), ("conversationId", .string(id)), ("body", $0)] })
         }
         return found
+    }
+
+    /// Counts `count` messages of the conversation `id` whose bodies are not needed (`needsBodies` is
+    /// false); `false` when there is no such conversation.
+    func appendMessages(count: Int, conversationId id: String) -> Bool {
+        precondition(!needsBodies, "the recorder keeps bodies")
+        return countMessages(count, conversationId: id) { _ in }
+    }
+
+    private func countMessages(_ count: Int, conversationId id: String, keep: (inout [JSONValue]) -> Void) -> Bool {
+        state.withLock { state in
+            guard let index = state.conversationIndexById[id] else { return false }
+            state.conversations[index].messageCount += count
+            state.messageCount += count
+            if recordBodies { keep(&state.conversations[index].messages) }
+            return true
+        }
     }
 
     private func appendLines(_ lines: @autoclosure () -> [[(String, JSONValue)]]) {

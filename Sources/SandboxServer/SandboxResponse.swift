@@ -24,6 +24,12 @@ struct SandboxResponse: Sendable {
         self.headers = headers
     }
 
+    /// An answer whose JSON text is already written.
+    init(status: Int, jsonText: [UInt8]) {
+        self.status = status
+        self.body = jsonText
+    }
+
     /// The vendor's error envelope: `{"error":{"requestId","code","message"}}`.
     static func error(status: Int, code: String, message: String, requestId: String) -> SandboxResponse {
         SandboxResponse(status: status, json: .object(JSONObject([

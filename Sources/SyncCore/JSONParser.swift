@@ -33,6 +33,20 @@ public enum JSONParser {
 }
 
 extension JSONParser {
+    /// Decodes the JSON string whose opening quote is at `bytes[index]`, by exactly the rules `parse`
+    /// applies to strings; on return `index` is just past the closing quote. For readers that walk a
+    /// document themselves and need a string's text only now and then.
+    public static func parseString(in bytes: UnsafeBufferPointer<UInt8>, at index: inout Int) throws(JSONParseError) -> String {
+        precondition(index < bytes.count && bytes[index] == UInt8(ascii: "\""), "not at the opening quote of a string")
+        var reader = Reader(bytes)
+        reader.index = index
+        let string = try reader.parseString()
+        index = reader.index
+        return string
+    }
+}
+
+extension JSONParser {
     /// A cursor over the input; every method either consumes a complete token or throws.
     fileprivate struct Reader {
         let bytes: UnsafeBufferPointer<UInt8>

@@ -1,3 +1,4 @@
+import Foundation
 import APIContract
 import SyncCore
 import Testing
@@ -31,6 +32,32 @@ struct SandboxMetadataTests {
             let accepted = harness.sandbox.recorder.acceptedItems(.convo)
             #expect(accepted.count == 1)
             #expect(accepted.first?["externalConversationId"] == .string("issue1389"))
+        }
+    }
+
+    @Test("a conforming batch gets one answer, whether its scan vouches for it or the full check does", arguments: [true, false])
+    func conformingBatchAnswer(recordBodies: Bool) async throws {
+        try await SandboxHarness.with({ $0.recordBodies = recordBodies }) { harness in
+            let items = [Payloads.convoItem("c-1", eventId: "e-1", platform: "IOS"), Payloads.convoItem("c-2", eventId: "e-2")]
+            let scanned = try await harness.send(.POST, Self.manyConvo, body: Payloads.items(items))
+            // A member name written with an escape conforms too, but only the full check decides it.
+            let escaped = Payloads.items(items.map { $0.replacingOccurrences(of: "\"platform\"", with: "\"pl\\u0061tform\"") })
+            #expect(escaped.contains("\\u0061"))
+            let checked = try await harness.send(.POST, Self.manyConvo, body: escaped)
+            #expect(scanned.status == 200)
+            #expect(scanned.bytes == checked.bytes, "\(String(decoding: scanned.bytes, as: UTF8.self))")
+            #expect(scanned.json["results"]?.arrayValue?.compactMap { $0["eventId"]?.stringValue } == ["e-1", "e-2"])
+            #expect(scanned.bytes == scanned.json.jsonBytes)
+            let recorder = harness.sandbox.recorder
+            #expect(recorder.acceptedItemCount(.convo) == 4)
+            #expect(recorder.acceptedItems(.convo).map { $0["externalConversationId"]?.stringValue } == (recordBodies ? ["c-1", "c-2", "c-1", "c-2"] : []))
+            #expect(recorder.acceptedItems(.convo).first?["platform"] == (recordBodies ? .string("IOS") : nil))
+
+            // An item that sends no eventId gets a new one, as on the full path.
+            let generated = try await harness.send(.POST, Self.manyConvo, body: Payloads.items([Payloads.convoItem("c-3")]))
+            #expect(generated.json["errorCount"] == .int(0))
+            #expect(generated.json["results"]?.arrayValue?.first?["eventId"]?.stringValue?.count == 36)
+            #expect(recorder.acceptedItemCount(.convo) == 5)
         }
     }
 

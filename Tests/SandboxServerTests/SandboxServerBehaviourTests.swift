@@ -80,11 +80,13 @@ struct SandboxServerBehaviourTests {
             let again = try await harness.send(.POST, "/conversation/v1/conversations", body: Payloads.conversation("c")).json["id"]?.stringValue
             #expect(again == id)
             #expect(try await harness.send(.POST, Endpoint.createMessage.path(conversationId: id), body: Payloads.message("x")).status == 200)
+            let batch = Payloads.batch([Payloads.message("a"), Payloads.message("b"), Payloads.message("c")])
+            #expect(try await harness.send(.POST, Endpoint.createMessageBatch.path(conversationId: id), body: batch).status == 200)
             let recorder = harness.sandbox.recorder
             #expect(recorder.acceptedItemCount(.convo) == 2)
             #expect(recorder.acceptedItems(.convo).isEmpty)
             #expect(recorder.conversation(id: id)?.body == nil)
-            #expect(recorder.conversation(id: id)?.messageCount == 1)
+            #expect(recorder.conversation(id: id)?.messageCount == 4)
             #expect(recorder.conversation(id: id)?.messages.isEmpty == true)
         }
     }
