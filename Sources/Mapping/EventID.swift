@@ -14,18 +14,33 @@ public enum EventID {
     /// The id from the parts that depend on the stream alone (`prefix(stream:)`, `streamHash(_:)`),
     /// worked out once per stream; the same text as `make(stream:key:watermark:)`.
     static func make(prefix: String, streamHash: UInt64, key: String, watermark: String) -> String {
-        var hash = streamHash
-        hash = fnv1a(0, hash)
-        hash = fnv1a(key.utf8, hash)
-        hash = fnv1a(0, hash)
-        hash = fnv1a(watermark.utf8, hash)
-        let keyPart = isSafe(key) && key.utf8.count <= 96 ? key : "k" + hex(fnv1a(key.utf8, offsetBasis))
-        var id = prefix
-        id.reserveCapacity(prefix.utf8.count + keyPart.utf8.count + 17)
-        id += keyPart
-        id += "-"
-        id += hex(hash)
-        return id
+        var id: [UInt8] = []
+        append(prefix: Array(prefix.utf8), streamHash: streamHash, key: key, watermark: watermark, into: &id)
+        return String(decoding: id, as: UTF8.self)
+    }
+
+    /// Appends the id's text (the same as `make`'s) to `out`: the mapper writes it straight into the item.
+    static func append(prefix: [UInt8], streamHash: UInt64, key: String, watermark: String, into out: inout [UInt8]) {
+        var key = key
+        var watermark = watermark
+        key.withUTF8 { key in
+            watermark.withUTF8 { watermark in
+                var hash = streamHash
+                hash = fnv1a(0, hash)
+                hash = fnv1a(key, hash)
+                hash = fnv1a(0, hash)
+                hash = fnv1a(watermark, hash)
+                out.append(contentsOf: prefix)
+                if !key.isEmpty && key.count <= 96 && key.allSatisfy(isSafe) {
+                    out.append(contentsOf: key)
+                } else {
+                    out.append(UInt8(ascii: "k"))
+                    appendHex(fnv1a(key, offsetBasis), into: &out)
+                }
+                out.append(UInt8(ascii: "-"))
+                appendHex(hash, into: &out)
+            }
+        }
     }
 
     /// `stream-`, the stream's name made id-safe (at most 64 characters) and its separator.
@@ -65,20 +80,22 @@ public enum EventID {
         return hash
     }
 
+    /// FNV-1a continued from `hash` over contiguous bytes.
+    static func fnv1a(_ bytes: UnsafeBufferPointer<UInt8>, _ hash: UInt64) -> UInt64 {
+        var hash = hash
+        for byte in bytes { hash = fnv1a(byte, hash) }
+        return hash
+    }
+
     private static func fnv1a(_ byte: UInt8, _ hash: UInt64) -> UInt64 {
         (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
     }
 
-    /// `value` as 16 lower-case hex digits.
-    static func hex(_ value: UInt64) -> String {
-        String(unsafeUninitializedCapacity: 16) { out in
-            let digits: StaticString = "0123456789abcdef"
-            var value = value
-            for index in stride(from: 15, through: 0, by: -1) {
-                out[index] = digits.utf8Start[Int(value & 0xF)]
-                value >>= 4
-            }
-            return 16
+    /// Appends `value` as 16 lower-case hex digits.
+    static func appendHex(_ value: UInt64, into out: inout [UInt8]) {
+        let digits: StaticString = "0123456789abcdef"
+        for shift in stride(from: 60, through: 0, by: -4) {
+            out.append(digits.utf8Start[Int((value >> UInt64(shift)) & 0xF)])
         }
     }
 }

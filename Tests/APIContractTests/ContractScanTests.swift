@@ -27,7 +27,7 @@ import TestSupport
     ]
 
     @Test(arguments: 0..<schemas.count)
-    func agreesWithTheParserAndTheValidator(_ which: Int) throws {
+    func agreesWithTheParserAndTheValidator(_ which: Int) async throws {
         let (name, schema, capture) = ContractScanTests.schemas[which]
         var generator = BodyGenerator(random: SeededRandom(seed: 0x5CA9 &+ UInt64(which) &* 7919))
         if case .elements(_, let member?) = capture { generator.notedMember = member }
@@ -35,15 +35,16 @@ import TestSupport
         var agreedRefusals = 0
         var leftToParser = 0
         for round in 0..<1500 {
+            // Other tests measure time on the same threads: this one lets them run now and then.
+            if round % 50 == 0 { await Task.yield() }
             generator.mistakeRate = [0.0, 0.02, 0.08, 0.25][round % 4]
             generator.unsure = false
             let body = generator.document(schema)
             let full = ContractScanTests.accepted(body, schema)
             let report = ContractScan.conforming(body, to: schema, capture: capture)
-            let text = String(decoding: body, as: UTF8.self)
             if report != nil {
                 // Never more lenient than the full check.
-                #expect(full != nil, "\(name): the scan accepted a body the validator refuses: \(text)")
+                #expect(full != nil, "\(name): the scan accepted a body the validator refuses: \(String(decoding: body, as: UTF8.self))")
             }
             if let full, let report {
                 ContractScanTests.checkCapture(report, full, body, capture, name: name)
@@ -53,7 +54,7 @@ import TestSupport
             case (false, false): agreedRefusals += 1
             case (true, false):
                 leftToParser += 1
-                #expect(generator.unsure, "\(name): the scan refused a conforming body with nothing left to the parser: \(text)")
+                #expect(generator.unsure, "\(name): the scan refused a conforming body with nothing left to the parser: \(String(decoding: body, as: UTF8.self))")
             case (false, true): break
             }
         }
@@ -258,7 +259,10 @@ struct BodyGenerator {
         case .objectArray(let schema, let minItems, let maxItems):
             out.append(UInt8(ascii: "["))
             var count = minItems + random.below(min(4, maxItems - minItems + 1))
-            if mistake() { count = random.chance(0.5) ? max(0, minItems - 1) : maxItems + 1 }
+            if mistake() {
+                // One too few, or one too many (rarely, when that means a thousand objects).
+                count = random.chance(0.5) ? max(0, minItems - 1) : (maxItems <= 20 || random.chance(0.05) ? maxItems + 1 : count)
+            }
             for index in 0..<count {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 space(&out)
