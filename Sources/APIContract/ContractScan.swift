@@ -212,19 +212,24 @@ extension ContractScan {
         /// An array whose every element `element` accepts (it consumes one element); trailing commas
         /// and other syntax errors fail.
         mutating func elements(_ element: (inout Scanner) -> Bool) -> Bool {
-            guard expect(UInt8(ascii: "[")) else { return false }
+            container(open: UInt8(ascii: "["), close: UInt8(ascii: "]"), element)
+        }
+
+        /// `open`, then entries that `entry` accepts (each consumes one) separated by commas, then `close`.
+        mutating func container(open: UInt8, close: UInt8, _ entry: (inout Scanner) -> Bool) -> Bool {
+            guard expect(open) else { return false }
             skipWhitespace()
-            if current == UInt8(ascii: "]") {
+            if current == close {
                 index += 1
                 return true
             }
             while true {
                 skipWhitespace()
-                guard element(&self) else { return false }
+                guard entry(&self) else { return false }
                 skipWhitespace()
                 switch current {
                 case UInt8(ascii: ","): index += 1
-                case UInt8(ascii: "]"): index += 1; return true
+                case close: index += 1; return true
                 default: return false
                 }
             }
@@ -339,28 +344,15 @@ extension ContractScan {
         /// An object of string values under distinct names (distinct as Swift strings, as the parser
         /// judges them).
         mutating func stringMap() -> Bool {
-            guard expect(UInt8(ascii: "{")) else { return false }
             var names = Set<String>()
-            skipWhitespace()
-            if current == UInt8(ascii: "}") {
-                index += 1
-                return true
-            }
-            while true {
-                skipWhitespace()
-                guard current == UInt8(ascii: "\"") else { return false }
-                var at = index
-                guard let name = try? JSONParser.parseString(in: bytes, at: &at), names.insert(name).inserted else { return false }
-                index = at
-                guard expect(UInt8(ascii: ":")) else { return false }
-                skipWhitespace()
-                guard text() != nil else { return false }
-                skipWhitespace()
-                switch current {
-                case UInt8(ascii: ","): index += 1
-                case UInt8(ascii: "}"): index += 1; return true
-                default: return false
-                }
+            return container(open: UInt8(ascii: "{"), close: UInt8(ascii: "}")) { scanner in
+                guard scanner.current == UInt8(ascii: "\"") else { return false }
+                var at = scanner.index
+                guard let name = try? JSONParser.parseString(in: scanner.bytes, at: &at), names.insert(name).inserted else { return false }
+                scanner.index = at
+                guard scanner.expect(UInt8(ascii: ":")) else { return false }
+                scanner.skipWhitespace()
+                return scanner.text() != nil
             }
         }
     }
