@@ -297,48 +297,21 @@ extension ContractScan {
             }
         }
 
-        /// The checks of `ContractValidator.checkString` for ASCII text, whose UTF-16 units are its bytes.
+        /// `ContractValidator.asciiConforms` for plain text at `raw`.
         func plainConforms(_ raw: Range<Int>, pattern: CharacterPattern?, maxLength: Int?, minLength: Int?) -> Bool {
-            if let maxLength, raw.count > maxLength { return false }
-            if let minLength, raw.count < minLength { return false }
-            if let pattern {
-                guard !raw.isEmpty else { return false }
-                for offset in raw where !pattern.contains(bytes[offset]) { return false }
-            }
-            return true
+            ContractValidator.asciiConforms(slice(raw), pattern: pattern, maxLength: maxLength, minLength: minLength)
         }
 
-        /// A number the parser reads as an integer: no fraction, no exponent, within `Int64`.
+        /// A number the parser reads as an integer (no fraction, no exponent, within `Int64`), read by the
+        /// parser's own rules.
         mutating func integer() -> Bool {
-            var negative = false
-            if current == UInt8(ascii: "-") {
-                negative = true
-                index += 1
+            guard let first = current, first == UInt8(ascii: "-") || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")) else {
+                return false
             }
-            guard let first = current, isDigit(first) else { return false }
-            if first == UInt8(ascii: "0") {
-                index += 1
-                if let next = current, isDigit(next) { return false }
-            } else {
-                // Accumulated negative, as the parser does: Int64.min has no positive counterpart.
-                var accumulator: Int64 = 0
-                while let byte = current, isDigit(byte) {
-                    let (times10, o1) = accumulator.multipliedReportingOverflow(by: 10)
-                    let (next, o2) = times10.subtractingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
-                    guard !o1 && !o2 else { return false }
-                    accumulator = next
-                    index += 1
-                }
-                if !negative && accumulator == Int64.min { return false }
-            }
-            switch current {
-            case UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"): return false
-            default: return true
-            }
-        }
-
-        func isDigit(_ byte: UInt8) -> Bool {
-            byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+            var at = index
+            guard case .int? = try? JSONParser.parseNumber(in: bytes, at: &at) else { return false }
+            index = at
+            return true
         }
 
         /// An object of string values under distinct names (distinct as Swift strings, as the parser

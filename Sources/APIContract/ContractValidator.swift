@@ -260,6 +260,19 @@ extension ContractValidator {
         }
     }
 
+    /// The checks of `checkString` for text known to be ASCII (whose UTF-16 code units are its bytes),
+    /// answered over its bytes: for readers that hold the bytes and never made a `String`.
+    public static func asciiConforms(_ bytes: UnsafeBufferPointer<UInt8>, pattern: CharacterPattern?, maxLength: Int?,
+                                     minLength: Int?) -> Bool {
+        if let maxLength, bytes.count > maxLength { return false }
+        if let minLength, bytes.count < minLength { return false }
+        if let pattern {
+            guard !bytes.isEmpty else { return false }
+            for byte in bytes where !pattern.contains(byte) { return false }
+        }
+        return true
+    }
+
     /// Whether `string` is at most `maxLength` UTF-16 code units, without counting them when its UTF-8
     /// length already proves it (UTF-16 never needs more units than UTF-8 needs bytes).
     static func fits(_ string: String, _ maxLength: Int) -> Bool {

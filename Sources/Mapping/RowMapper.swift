@@ -267,10 +267,11 @@ public struct RowMapper: Sendable {
             EventID.append(prefix: eventID.prefix, streamHash: eventID.streamHash, key: key,
                            watermark: row.values[watermarkIndex].sqlText ?? "", into: &out)
             let idBytes = out[start...]
-            if case .string(let pattern?, let maxLength, nil) = eventID.spec.type,
-               idBytes.count <= maxLength ?? .max, idBytes.allSatisfy(pattern.contains) {
-                // Conforms, as the contract's check would find.
-            } else {
+            let conforms = idBytes.withUnsafeBufferPointer { bytes in
+                guard case .string(let pattern, let maxLength, let minLength) = eventID.spec.type else { return false }
+                return ContractValidator.asciiConforms(bytes, pattern: pattern, maxLength: maxLength, minLength: minLength)
+            }
+            if !conforms {
                 let id = String(decoding: idBytes, as: UTF8.self)
                 for violation in ContractValidator.validateField(.string(id), spec: eventID.spec, path: "eventId") {
                     violations.append((-1, violation))

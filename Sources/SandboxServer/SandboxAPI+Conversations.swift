@@ -41,7 +41,7 @@ extension SandboxAPI {
            let kept = vouchedBody(request) {
             let appended = switch kept {
             case .notNeeded: recorder.appendMessages(count: batch ? report.elementCount : 1, conversationId: conversationId)
-            case .tree(let body): recorder.appendMessages(batch ? (body["messages"]?.arrayValue ?? []) : [body], conversationId: conversationId)
+            case .tree(let body): recorder.appendMessages(SandboxAPI.messages(of: body, batch: batch), conversationId: conversationId)
             }
             return appended ? SandboxAPI.messagesAnswer(batch: batch) : SandboxAPI.conversationGone(requestId: requestId)
         }
@@ -52,7 +52,7 @@ extension SandboxAPI {
         }
         let violations = ContractValidator.validate(body, against: schema, path: "")
         guard violations.isEmpty else { return refusal(violations, requestId: requestId) }
-        let messages = batch ? (body["messages"]?.arrayValue ?? []) : [body]
+        let messages = SandboxAPI.messages(of: body, batch: batch)
         // The conversation may have been reset away since the check above.
         guard recorder.appendMessages(messages, conversationId: conversationId) else {
             return SandboxAPI.conversationGone(requestId: requestId)
@@ -63,6 +63,11 @@ extension SandboxAPI {
     /// `404-01`: no conversation has the id (or it was reset away since it was checked).
     static func conversationGone(requestId: String) -> SandboxResponse {
         .error(status: 404, code: APIErrorCode.unknownConversation, message: "conversation not found", requestId: requestId)
+    }
+
+    /// The messages a conforming body holds: a batch's `messages`, or the body itself.
+    static func messages(of body: JSONValue, batch: Bool) -> [JSONValue] {
+        batch ? (body["messages"]?.arrayValue ?? []) : [body]
     }
 
     /// `{}` for a batch, `{"id"}` for one message.

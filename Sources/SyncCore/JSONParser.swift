@@ -44,6 +44,17 @@ extension JSONParser {
         index = reader.index
         return string
     }
+
+    /// Reads the JSON number that starts at `bytes[index]`, by exactly the rules `parse` applies to
+    /// numbers (`.int` or `.double`); on return `index` is just past it.
+    public static func parseNumber(in bytes: UnsafeBufferPointer<UInt8>, at index: inout Int) throws(JSONParseError) -> JSONValue {
+        precondition(index < bytes.count, "no number at the end of the input")
+        var reader = Reader(bytes)
+        reader.index = index
+        let number = try reader.parseNumber()
+        index = reader.index
+        return number
+    }
 }
 
 extension JSONParser {
