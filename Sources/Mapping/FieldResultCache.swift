@@ -6,6 +6,9 @@ import SyncCore
 enum FieldResult: Sendable {
     /// The value to write (`nil`: left out) and how it breaks its member's contract, if it does.
     case value(JSONValue?, violations: [ContractViolation])
+    /// A top-level member's value that conforms to its contract, as the JSON text written for it: a
+    /// cached result is then copied into each item rather than encoded again.
+    case text([UInt8])
     case rejected(RowRejection)
     case skipped(RowRejection)
 }
@@ -20,7 +23,8 @@ struct FieldResultCache: Sendable {
     static let capacity = 2048
     /// The longest value (in UTF-8 bytes of text) whose result is kept. Default: 256.
     static let maxKeyLength = 256
-    private let results = RecentResults<SourceValue, FieldResult>(capacity: FieldResultCache.capacity)
+    /// One table: each mapping task has a mapper, and so a cache, of its own.
+    private let results = RecentResults<SourceValue, FieldResult>(capacity: FieldResultCache.capacity, shards: 1)
 
     /// The result for `value`, from the table or from `compute` (which is then kept when it can be).
     func result(for value: SourceValue, _ compute: () throws(MappingRuntimeError) -> FieldResult) throws(MappingRuntimeError) -> FieldResult {

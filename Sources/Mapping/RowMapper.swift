@@ -232,20 +232,23 @@ public struct RowMapper: Sendable {
 
     /// Maps one row whose key text the caller has already read (`key(of:)`).
     public func map(_ row: SourceRow, key: String) throws(MappingRuntimeError) -> RowOutcome {
-        var values = [JSONValue?](repeating: nil, count: fields.count)
+        var values = [Slot](repeating: .absent, count: fields.count)
         var violations: [(order: Int, violation: ContractViolation)] = []
         for index in fields.indices {
             let field = fields[index]
             let result: FieldResult
             if let (column, results) = field.cache {
-                result = try results.result(for: row.values[column]) { () throws(MappingRuntimeError) in try compute(field, row) }
+                result = try results.result(for: row.values[column]) { () throws(MappingRuntimeError) in
+                    RowMapper.encoded(try compute(field, row), field)
+                }
             } else {
                 result = try compute(field, row)
             }
             switch result {
             case .value(let json, let problems):
-                values[index] = json
+                if let json { values[index] = .json(json) }
                 for problem in problems { violations.append((field.order, problem)) }
+            case .text(let bytes): values[index] = .text(bytes)
             case .rejected(let rejection): return .rejected(rejection)
             case .skipped(let rejection): return .skipped(rejection)
             }
@@ -285,7 +288,8 @@ public struct RowMapper: Sendable {
             if member.nested {
                 var object = JSONObject()
                 for index in member.fields {
-                    if let json = values[index] { RowMapper.insert(json, at: fields[index].path.dropFirst(), into: &object) }
+                    // Only top-level members are kept as text: a nested field's value is always JSON.
+                    if case .json(let json) = values[index] { RowMapper.insert(json, at: fields[index].path.dropFirst(), into: &object) }
                 }
                 guard object.count > 0 else {
                     if member.spec.required {
@@ -299,8 +303,16 @@ public struct RowMapper: Sendable {
                     violations.append((member.order, violation))
                 }
             } else {
-                guard let json = values[member.fields[0]] else { continue }
-                value = json
+                switch values[member.fields[0]] {
+                case .absent: continue
+                case .json(let json): value = json
+                case .text(let bytes):
+                    if !first { out.append(UInt8(ascii: ",")) }
+                    first = false
+                    out.append(contentsOf: member.key)
+                    out.append(contentsOf: bytes)
+                    continue
+                }
             }
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
@@ -358,6 +370,27 @@ public struct RowMapper: Sendable {
             }
             return .rejected(RowRejection(code: "conversion", field: field.name, message: problem.message))
         }
+    }
+
+    /// What one field of a row holds while the item is written.
+    private enum Slot {
+        case absent
+        case json(JSONValue)
+        case text([UInt8])
+    }
+
+    /// A result as it is kept for later rows: a conforming top-level array or object as its JSON text.
+    /// A string, number or boolean stays as it is: writing one is a copy and an escape scan, which an
+    /// encoded copy would save only on a hit and pay for with an allocation on every miss.
+    private static func encoded(_ result: FieldResult, _ field: Field) -> FieldResult {
+        guard field.topLevel, case .value(let json?, let violations) = result, violations.isEmpty else { return result }
+        switch json {
+        case .array, .object: break
+        case .null, .bool, .int, .double, .string: return result
+        }
+        var bytes: [UInt8] = []
+        json.encode(into: &bytes)
+        return .text(bytes)
     }
 
     /// `json` as a field's value, with its violations when it is a top-level member.

@@ -9,21 +9,33 @@ enum PostgresArrayText {
     /// The array literal for `elements`. Every element is quoted, so text that looks like `NULL`, braces,
     /// commas or blanks stays literal text; only `nil` becomes NULL.
     static func format(_ elements: [String?]) -> String {
-        var out = "{"
+        // Built as bytes: quote and backslash are ASCII, so they never occur inside a multi-byte
+        // character, and every other byte is copied as it is.
+        var capacity = 2
+        for element in elements { capacity += (element?.utf8.count ?? 4) + 3 }
+        var out: [UInt8] = []
+        out.reserveCapacity(capacity)
+        out.append(openBrace)
         for (i, element) in elements.enumerated() {
-            if i > 0 { out += "," }
-            guard let element else {
-                out += "NULL"
+            if i > 0 { out.append(comma) }
+            guard var element else {
+                out.append(contentsOf: "NULL".utf8)
                 continue
             }
-            out += "\""
-            for scalar in element.unicodeScalars {
-                if scalar == "\"" || scalar == "\\" { out.unicodeScalars.append("\\") }
-                out.unicodeScalars.append(scalar)
+            out.append(quote)
+            element.withUTF8 { bytes in
+                var start = 0
+                for (j, byte) in bytes.enumerated() where byte == quote || byte == backslash {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<j]))
+                    out.append(backslash)
+                    start = j
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
             }
-            out += "\""
+            out.append(quote)
         }
-        return out + "}"
+        out.append(closeBrace)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The elements of a one-dimensional array; NULL elements are `nil`.

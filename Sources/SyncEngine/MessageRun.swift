@@ -201,7 +201,7 @@ struct MessageRun: Sendable {
                 if otherFailure == nil, let f = r.otherFailure { otherFailure = f }
                 if r.connectionLost { result.connectionLost = true }
             }
-            func dispatch(_ job: Job, mapper: RowMapper?) async throws -> Bool {
+            func dispatch(_ job: Job, mappers: [RowMapper]) async throws -> Bool {
                 while inFlight >= MessageRun.groupsInFlight, let r = try await group.next() { absorb(r) }
                 if failure != nil || otherFailure != nil { return false }
                 if context.stopRequested {
@@ -212,7 +212,7 @@ struct MessageRun: Sendable {
                 group.addTask {
                     switch job {
                     case .group(let conversations):
-                        return await deliverGroup(conversations, mapper: mapper!, window: window, queries: queries, source: source)
+                        return await deliverGroup(conversations, mappers: mappers, window: window, queries: queries, source: source)
                     case .alone(let key):
                         return await deliverConversation(key, window: window, queries: queries, source: source)
                     }
@@ -223,7 +223,7 @@ struct MessageRun: Sendable {
             // One ordered read of the window: rows come grouped by conversation, so each conversation is
             // whole once the next one starts (the last one of a page may go on in the next page).
             var cursor: StreamCursor?
-            var mapper: RowMapper?
+            var mappers: [RowMapper] = []
             var columns: (conversation: Int, order: Int, key: Int)?
             var carry: ConversationRows?
             var pending: [ConversationRows] = []
@@ -236,7 +236,7 @@ struct MessageRun: Sendable {
                 var restart: StreamCursor?
                 for row in rows {
                     if columns == nil {
-                        mapper = try RowMapper(section: section, streamName: stream, columns: row.columns)
+                        mappers = try StreamRun.mappers(section: section, stream: stream, columns: row.columns)
                         columns = (try RowMapper.columnIndex(messages.conversationColumn, in: row.columns, stream: stream,
                                                              location: messages.conversationLocation),
                                    try RowMapper.columnIndex(messages.orderColumn, in: row.columns, stream: stream,
@@ -250,7 +250,7 @@ struct MessageRun: Sendable {
                             pending.append(whole)
                             pendingRows += whole.rows.count
                             if pendingRows >= MessageRun.groupRows {
-                                guard try await dispatch(.group(pending), mapper: mapper) else { stopped = true; break reading }
+                                guard try await dispatch(.group(pending), mappers: mappers) else { stopped = true; break reading }
                                 pending = []
                                 pendingRows = 0
                             }
@@ -259,7 +259,7 @@ struct MessageRun: Sendable {
                     }
                     carry!.rows.append(row)
                     if carry!.rows.count > MessageRun.aloneRows {
-                        guard try await dispatch(.alone(conversationKey), mapper: mapper) else { stopped = true; break reading }
+                        guard try await dispatch(.alone(conversationKey), mappers: mappers) else { stopped = true; break reading }
                         carry = nil
                         restart = .conversation(conversationKey)
                         break
@@ -275,7 +275,7 @@ struct MessageRun: Sendable {
             }
             if !stopped {
                 if let whole = carry { pending.append(whole) }
-                if !pending.isEmpty { _ = try await dispatch(.group(pending), mapper: mapper) }
+                if !pending.isEmpty { _ = try await dispatch(.group(pending), mappers: mappers) }
             }
             while inFlight > 0, let r = try await group.next() { absorb(r) }
         }
@@ -312,7 +312,7 @@ struct MessageRun: Sendable {
     /// `--concurrency` at a time (each one's batches strictly in order), and what the API acknowledged is
     /// committed in one transaction. A conversation with progress in the window (a resumed run) is
     /// delivered on its own path, after its progress.
-    private func deliverGroup(_ conversations: [ConversationRows], mapper: RowMapper, window: MessageWindow, queries: Queries,
+    private func deliverGroup(_ conversations: [ConversationRows], mappers: [RowMapper], window: MessageWindow, queries: Queries,
                               source: PostgresConnection) async -> ConversationResult {
         var out = ConversationResult()
         var resumed: [String] = []
@@ -325,7 +325,7 @@ struct MessageRun: Sendable {
             resumed = conversations.filter { progress[$0.key] != nil }.map(\.key)
             let width = max(1, context.configuration.maxInFlightBatches)
             // Spread over the mapping executors (when there are): the conversations' messages are mapped
-            // on every core.
+            // on every core, each by the mapper of its task's place (see `StreamRun.mappers`).
             let executors = context.configuration.mappingExecutors
             let members = await withTaskGroup(of: GroupMember.self) { group in
                 var members: [GroupMember] = []
@@ -333,6 +333,7 @@ struct MessageRun: Sendable {
                 func start(_ i: Int) {
                     let conversation = fresh[i]
                     let id = known[conversation.key]
+                    let mapper = mappers[i % mappers.count]
                     group.addTask(executorPreference: StreamRun.executor(for: i, in: executors)) {
                         await deliverRows(conversation, known: id, mapper: mapper)
                     }

@@ -56,6 +56,7 @@ struct TextFormatTests {
         let elements: [String?] = ["a,b", "{x}", "\"q\"", "back\\slash", nil, "NULL", "", " s ", "ünï🌍"]
         #expect(try parseArray(PostgresArrayText.format(elements)) == elements)
         #expect(PostgresArrayText.format([]) == "{}")
+        #expect(PostgresArrayText.format(["a\"b", nil, "c\\", "é\"\\"]) == #"{"a\"b",NULL,"c\\","é\"\\"}"#)
     }
 
     @Test("timestamptz: fractions and offsets")

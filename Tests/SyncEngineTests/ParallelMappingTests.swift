@@ -36,7 +36,7 @@ struct ParallelMappingTests {
         let text = SyncHarness.mappingText.replacingOccurrences(of: "default: null", with: "default: null\n      lobName: { column: lob, if_empty: skip }")
         let mapping = try MappingParser.parse(text, path: "test.yaml")
         let columns = SourceColumns(["id", "external_id", "channel", "lob", "updated_at"])
-        let mapper = try RowMapper(stream: mapping.streams[0], columns: columns)
+        let mappers = try StreamRun.mappers(section: mapping.streams[0].main, stream: mapping.streams[0].name, columns: columns, tasks: tasks)
         // Every 7th row breaks the contract (a space in the id), every 11th has an empty lob (skipped).
         func row(_ i: Int) -> SourceRow {
             let externalID = i % 7 == 0 ? "conv \(i)" : "conv-\(i)"
@@ -56,8 +56,8 @@ struct ParallelMappingTests {
                 }
             }
         }
-        let one = describe(try await StreamRun.map(rows, with: mapper, tasks: 1))
-        let many = describe(try await StreamRun.map(rows, with: mapper, tasks: tasks, executors: executors))
+        let one = describe(try await StreamRun.map(rows, with: [mappers[0]], tasks: 1))
+        let many = describe(try await StreamRun.map(rows, with: mappers, tasks: tasks, executors: executors))
         #expect(one.count == rows.count)
         #expect(many == one)
         // A row that is both is skipped: the skip is decided first.
