@@ -12,8 +12,8 @@ struct AsappSync: AsyncParsableCommand {
         commandName: "asapp-sync",
         abstract: "Sync contact-center data from PostgreSQL to ASAPP's Metadata Ingestion and Conversations APIs.",
         discussion: """
-            Streams are declared in a mapping file (see mappings/). Each run reads the rows written since the
-            stream's checkpoint, maps them to API items, checks them against the API contract, delivers them,
+            Streams are declared in a mapping file (see mappings/). Each run reads the rows written since the \
+            stream's checkpoint, maps them to API items, checks them against the API contract, delivers them, \
             and moves the checkpoint as the API acknowledges them.
 
             Exit codes:

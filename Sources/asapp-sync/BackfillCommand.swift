@@ -14,15 +14,15 @@ struct BackfillCommand: AsyncParsableCommand {
         commandName: "backfill",
         abstract: "Load a stream's history over a range, in windows, resumably, apart from its incremental checkpoint.",
         discussion: """
-            The range [--from, --to) is cut into windows of --window; the plan and each window's progress
-            are kept in the state schema. Windows are read in keyset pages by --parallel workers, each with
-            its own source connection, under --max-rows-per-second. Running the same command again resumes
+            The range [--from, --to) is cut into windows of --window; the plan and each window's progress \
+            are kept in the state schema. Windows are read in keyset pages by --parallel workers, each with \
+            its own source connection, under --max-rows-per-second. Running the same command again resumes \
             the unfinished windows only. A backfill can run while scheduled syncs of the same stream go on.
 
-            --from/--to are timestamps (2024-01-01, 2024-01-01T06:00:00Z) with --window an interval
+            --from/--to are timestamps (2024-01-01, 2024-01-01T06:00:00Z) with --window an interval \
             (1d, 6h, 30m), or whole numbers (serial watermarks) with --window a whole number.
 
-            On a terminal a live line shows windows done, rows, items sent, rate, ETA and rejects; otherwise
+            On a terminal a live line shows windows done, rows, items sent, rate, ETA and rejects; otherwise \
             a log line every few seconds. SIGINT or SIGTERM stops at committed batches.
             Exit codes: 0 completed, 1 failed, 3 completed with rejects, 130 stopped by a signal.
             """

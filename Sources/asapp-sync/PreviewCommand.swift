@@ -10,13 +10,13 @@ struct PreviewCommand: AsyncParsableCommand {
         commandName: "preview",
         abstract: "Print the payloads a stream would send for its next rows, each with its verdict; sends nothing, writes nothing.",
         discussion: """
-            Reads up to --limit rows after the stream's checkpoint (or from the start with --from-start),
-            maps them, checks them against the API contract and prints each item exactly as it would be
-            sent. Rows the mapping rejects or skips are shown with the reason. No credentials are read, no
+            Reads up to --limit rows after the stream's checkpoint (or from the start with --from-start), \
+            maps them, checks them against the API contract and prints each item exactly as it would be \
+            sent. Rows the mapping rejects or skips are shown with the reason. No credentials are read, no \
             request is made, no checkpoint or state table is written (or created).
 
             --format pretty (default): a header line per row, then its item as indented JSON.
-            --format jsonl: each item that would be sent on one line of standard output, in order; the
+            --format jsonl: each item that would be sent on one line of standard output, in order; the \
             verdicts of rows that would not be sent go to standard error.
             """
     )

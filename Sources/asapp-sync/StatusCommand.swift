@@ -9,8 +9,8 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Show each stream's checkpoint, how far behind the source it is, its last run and its open rejects.",
         discussion: """
-            Reads the connector's state schema and counts the source rows after each checkpoint. Sends
-            nothing and changes nothing. A transcripts stream has two checkpoints: its conversations and
+            Reads the connector's state schema and counts the source rows after each checkpoint. Sends \
+            nothing and changes nothing. A transcripts stream has two checkpoints: its conversations and \
             its messages.
             """
     )

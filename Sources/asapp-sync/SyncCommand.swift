@@ -12,21 +12,21 @@ struct SyncCommand: AsyncParsableCommand {
         commandName: "sync",
         abstract: "Run one incremental sync of all (or the named) streams, print a summary, and exit.",
         discussion: """
-            Each stream reads the rows after its checkpoint up to the highest watermark present when the
-            stream starts, in pages ordered by (watermark, key). Items are checked against the API contract
-            before sending; rows that cannot be sent are recorded in the rejects table with the reason. A
-            stream's checkpoint moves only after the API acknowledged every row up to it, so a run that dies
+            Each stream reads the rows after its checkpoint up to the highest watermark present when the \
+            stream starts, in pages ordered by (watermark, key). Items are checked against the API contract \
+            before sending; rows that cannot be sent are recorded in the rejects table with the reason. A \
+            stream's checkpoint moves only after the API acknowledged every row up to it, so a run that dies \
             resumes where it stopped.
 
-            Each run reads up to a bound fixed at its start and kept below the start of the oldest
-            transaction still open in the database (so rows a transaction commits late are not passed
+            Each run reads up to a bound fixed at its start and kept below the start of the oldest \
+            transaction still open in the database (so rows a transaction commits late are not passed \
             over; the role needs pg_read_all_stats to see other roles' transactions) and below now - --lag.
 
-            With --every, runs repeat until SIGTERM or SIGINT; a signal lets the requests in flight finish,
+            With --every, runs repeat until SIGTERM or SIGINT; a signal lets the requests in flight finish, \
             commits them, and exits 0. Runs never overlap. A failed run is logged and the next one goes on.
 
             Credentials: ASAPP_API_ID and ASAPP_API_SECRET (or ASAPP_API_ID_FILE / ASAPP_API_SECRET_FILE).
-            Exit codes: 0 all delivered (or stopped by a signal under --every), 1 failed, 3 completed with
+            Exit codes: 0 all delivered (or stopped by a signal under --every), 1 failed, 3 completed with \
             rejects, 65 invalid mapping, 75 a stream was busy, 130 stopped by a signal.
             """
     )

@@ -9,9 +9,9 @@ struct ValidateCommand: AsyncParsableCommand {
         commandName: "validate",
         abstract: "Check mapping files against the API contract (and the source database), with compiler-style diagnostics.",
         discussion: """
-            Every problem is reported as FILE:LINE:COLUMN: error: MESSAGE [check], with a 'did you mean'
-            note for near-miss names. With --database-url (or ASAPP_SYNC_DATABASE_URL), each stream's source
-            is also prepared and described, never executed, and every column the mapping names must exist
+            Every problem is reported as FILE:LINE:COLUMN: error: MESSAGE [check], with a 'did you mean' \
+            note for near-miss names. With --database-url (or ASAPP_SYNC_DATABASE_URL), each stream's source \
+            is also prepared and described, never executed, and every column the mapping names must exist \
             with a type that fits its field. Nothing is sent and nothing is written.
             Exits 0 when every file is valid, 65 when any has an error, 1 when the database is unreachable.
             """
