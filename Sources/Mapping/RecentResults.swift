@@ -5,7 +5,7 @@ import Darwin
 #endif
 import Synchronization
 
-/// A table of results for recently seen inputs, shared by the tasks that map rows.
+/// A table of results for recently seen inputs, safe to share between the tasks that map rows.
 ///
 /// Mapping repeats itself: the columns that need work (value maps, transform steps, regular expressions,
 /// JSON) usually hold a handful of distinct values over millions of rows, so a hash lookup can stand in
