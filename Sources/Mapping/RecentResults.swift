@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 import Synchronization
 
 /// A table of results for recently seen inputs, safe to share between the tasks that map rows.
@@ -53,7 +49,7 @@ final class RecentResults<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     }
 
     /// One table per core (the threads mapping runs on), at most 8.
-    static var defaultShards: Int { min(8, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))) }
+    static var defaultShards: Int { min(8, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
 
     /// The result for `key`, from the calling thread's table or from `compute` (then kept).
     func value<E: Error>(for key: Key, _ compute: () throws(E) -> Value) throws(E) -> Value {

@@ -333,7 +333,7 @@ struct MessageRun: Sendable {
                 func start(_ i: Int) {
                     let conversation = fresh[i]
                     let id = known[conversation.key]
-                    let mapper = mappers[i % mappers.count]
+                    let mapper = StreamRun.mapper(for: i, in: mappers)
                     group.addTask(executorPreference: StreamRun.executor(for: i, in: executors)) {
                         await deliverRows(conversation, known: id, mapper: mapper)
                     }

@@ -356,7 +356,7 @@ struct StreamRun: Sendable {
     }
 
     /// Maps `rows` in order, split over `mappingTasks` tasks when there are enough of them; the `part`-th
-    /// slice is mapped by `mappers[part % mappers.count]` on `executors[part % executors.count]`, so a
+    /// slice is mapped by `mapper(for: part, in: mappers)` on `executor(for: part, in: executors)`, so a
     /// mapper stays on one thread.
     ///
     /// - Parameter executors: where the tasks prefer to run, one after another (empty: wherever the global
@@ -380,7 +380,7 @@ struct StreamRun: Sendable {
         return try await withThrowingTaskGroup(of: (Int, [MappedRow]).self) { group in
             for part in 0..<parts {
                 let slice = rows[(part * size)..<min(rows.count, (part + 1) * size)]
-                let mapper = mappers[part % mappers.count]
+                let mapper = StreamRun.mapper(for: part, in: mappers)
                 group.addTask(executorPreference: StreamRun.executor(for: part, in: executors)) { (part, try mapSlice(slice, mapper)) }
             }
             var pieces = [[MappedRow]](repeating: [], count: parts)
@@ -392,6 +392,12 @@ struct StreamRun: Sendable {
     /// The executor the `task`-th of several mapping tasks prefers: the given ones in turn, or none.
     static func executor(for task: Int, in executors: [any TaskExecutor]) -> (any TaskExecutor)? {
         executors.isEmpty ? nil : executors[task % executors.count]
+    }
+
+    /// The mapper of the `task`-th of several mapping tasks: the given ones in turn, as `executor(for:in:)`
+    /// picks executors, so a task's mapper and its thread go together.
+    static func mapper(for task: Int, in mappers: [RowMapper]) -> RowMapper {
+        mappers[task % mappers.count]
     }
 
     /// Records an answered batch: API refusals become rejects, and the checkpoint moves past its last row.
