@@ -21,9 +21,21 @@ public struct WatermarkQuery: Sendable, Hashable {
     var quotedWatermark: String { "src." + WatermarkQuery.quote(watermark) }
     var quotedKey: String { "src." + WatermarkQuery.quote(key) }
 
-    /// The highest watermark now in the relation; the run reads up to it and no further.
+    /// The highest watermark now in the relation; the run reads up to it and no further. No row when the
+    /// relation has none.
+    ///
+    /// Written as the first row in descending order rather than as `max()`: PostgreSQL answers `max()` from
+    /// an index only for a query on one table, and a source query with joins (even joins it then removes
+    /// as unused) scans every row: 18 ms for 50,000 conversations against 0.06 ms for the backward index
+    /// scan this gets, which grows with the table. The order is the same as `max()`'s (the type's default
+    /// ordering), and NULL watermarks are left out as `max()` leaves them out.
     public var upperBoundSQL: String {
-        "SELECT max(\(quotedWatermark)) AS upper_bound FROM \(relationSQL) AS src"
+        """
+        SELECT \(quotedWatermark) AS upper_bound FROM \(relationSQL) AS src
+        WHERE \(quotedWatermark) IS NOT NULL
+        ORDER BY \(quotedWatermark) DESC
+        LIMIT 1
+        """
     }
 
     /// The first page: `$1` the upper bound, `$2` the page size.
