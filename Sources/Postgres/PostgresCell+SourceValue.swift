@@ -1,5 +1,43 @@
 import SyncCore
 
+/// How a column's text becomes a `SourceValue`: chosen once per column from its type, so decoding a row
+/// is a switch per cell rather than a look-up of the column and its type.
+enum SourceDecoding: Sendable {
+    case integer, decimal, double, bool, timestamptz, timestamp, date, json, array, text
+
+    init(_ type: PostgresType) {
+        switch type {
+        case .int2, .int4, .int8, .oid: self = .integer
+        case .numeric: self = .decimal
+        case .float4, .float8: self = .double
+        case .bool: self = .bool
+        case .timestamptz: self = .timestamptz
+        case .timestamp: self = .timestamp
+        case .date: self = .date
+        case .json, .jsonb: self = .json
+        default: self = type.isKnownArray ? .array : .text
+        }
+    }
+
+    /// The value of a cell's (non-NULL) text.
+    ///
+    /// - Throws: `PostgresTextFormatError` when the text is not of the column's type.
+    func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws -> SourceValue {
+        switch self {
+        case .integer: .integer(try PostgresNumberText.int64(bytes))
+        case .decimal: .decimal(String(decoding: bytes, as: UTF8.self))
+        case .double: .double(try PostgresNumberText.double(bytes))
+        case .bool: .bool(try PostgresNumberText.bool(bytes))
+        case .timestamptz: .timestamp(try PostgresDateTimeText.timestamptz(bytes))
+        case .timestamp: .localTimestamp(try PostgresDateTimeText.timestamp(bytes))
+        case .date: .date(try PostgresDateTimeText.date(bytes))
+        case .json: .json(String(decoding: bytes, as: UTF8.self))
+        case .array: .stringArray(try PostgresArrayText.parse(bytes))
+        case .text: .string(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+}
+
 extension PostgresCell {
     /// The value as the connector's `SourceValue`, chosen by the column's type.
     ///
@@ -8,21 +46,7 @@ extension PostgresCell {
     /// their text; text-like and unknown types (`uuid`, `citext`, enums, `interval`, …) their text.
     public func sourceValue() throws -> SourceValue {
         if isNull { return .null }
-        let type = column.type
-        return try withUnsafeTextBytes(expecting: SourceValue.self) { bytes throws -> SourceValue in
-            switch type {
-            case .int2, .int4, .int8, .oid: return .integer(try PostgresNumberText.int64(bytes))
-            case .numeric: return .decimal(String(decoding: bytes, as: UTF8.self))
-            case .float4, .float8: return .double(try PostgresNumberText.double(bytes))
-            case .bool: return .bool(try PostgresNumberText.bool(bytes))
-            case .timestamptz: return .timestamp(try PostgresDateTimeText.timestamptz(bytes))
-            case .timestamp: return .localTimestamp(try PostgresDateTimeText.timestamp(bytes))
-            case .date: return .date(try PostgresDateTimeText.date(bytes))
-            case .json, .jsonb: return .json(String(decoding: bytes, as: UTF8.self))
-            default:
-                if type.isKnownArray { return .stringArray(try PostgresArrayText.parse(bytes)) }
-                return .string(String(decoding: bytes, as: UTF8.self))
-            }
-        }
+        let decoding = storage.columnSet.decodings[index]
+        return try withUnsafeTextBytes(expecting: SourceValue.self) { bytes throws -> SourceValue in try decoding.decode(bytes) }
     }
 }

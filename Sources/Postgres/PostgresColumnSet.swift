@@ -6,10 +6,13 @@ import SyncCore
 final class PostgresColumnSet: Sendable {
     let columns: [PostgresColumn]
     let sourceColumns: SourceColumns
+    /// How each column's cells become `SourceValue`s.
+    let decodings: [SourceDecoding]
 
     init(_ columns: [PostgresColumn]) {
         self.columns = columns
         self.sourceColumns = SourceColumns(columns.map(\.name))
+        self.decodings = columns.map { SourceDecoding($0.type) }
     }
 
     /// The columns of a libpq result.

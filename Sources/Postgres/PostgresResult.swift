@@ -37,10 +37,39 @@ public struct PostgresResult: Sendable, RandomAccessCollection {
     public var commandTag: String { String(cString: PQcmdStatus(storage.result)) }
 
     /// Every row as a `SourceRow`, all sharing one `SourceColumns`.
+    ///
+    /// A page of a source is thousands of rows of a dozen columns or more, so this walks libpq's cells
+    /// directly with each column's decoding fixed once; a cell whose text does not decode is decoded
+    /// again through its `PostgresCell`, for the error that names its column and type.
     public func sourceRows() throws -> [SourceRow] {
+        let result = storage.result
+        let columnSet = storage.columnSet
+        let decodings = columnSet.decodings
+        let sourceColumns = columnSet.sourceColumns
         var rows: [SourceRow] = []
         rows.reserveCapacity(count)
-        for row in self { rows.append(try row.sourceRow()) }
+        try withExtendedLifetime(storage) {
+            for row in 0..<storage.rowCount {
+                var values: [SourceValue] = []
+                values.reserveCapacity(decodings.count)
+                for (column, decoding) in decodings.enumerated() {
+                    let (r, c) = (Int32(row), Int32(column))
+                    if PQgetisnull(result, r, c) == 1 {
+                        values.append(.null)
+                        continue
+                    }
+                    let length = Int(PQgetlength(result, r, c))
+                    let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(PQgetvalue(result, r, c)!).assumingMemoryBound(to: UInt8.self),
+                                                    count: length)
+                    do {
+                        values.append(try decoding.decode(bytes))
+                    } catch {
+                        values.append(try self[row][column].sourceValue())
+                    }
+                }
+                rows.append(SourceRow(columns: sourceColumns, values: values))
+            }
+        }
         return rows
     }
 }

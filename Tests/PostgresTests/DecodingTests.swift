@@ -142,6 +142,15 @@ struct DecodingTests {
     @Test("infinity and BC values are decoding errors with a clear reason")
     func unrepresentable() async throws {
         try await withTestConnection { connection in
+            let result = try await connection.query("""
+                SELECT 1 AS fine, 'infinity'::timestamptz AS a, '-infinity'::timestamp AS b, '0044-03-15 BC'::date AS c,
+                       'infinity'::date AS d
+                """)
+            // A whole page decoded at once names the cell's column as one cell decoded alone does.
+            let page = #expect(throws: PostgresError.self) { try result.sourceRows() }
+            #expect(page?.column == "a")
+            #expect(page?.columnType == "timestamptz")
+            #expect(page?.message?.contains("infinite") == true)
             let row = try await connection.query("""
                 SELECT 'infinity'::timestamptz AS a, '-infinity'::timestamp AS b, '0044-03-15 BC'::date AS c,
                        'infinity'::date AS d
