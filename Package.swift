@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "ExtractorTests", dependencies: ["Extractor", "Postgres", "SyncCore", "TestSupport"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"]),
         .testTarget(name: "LoaderTests", dependencies: [
-            "Loader", "SandboxServer", "APIContract", "SyncCore", .product(name: "Logging", package: "swift-log"),
+            "Loader", "SandboxServer", "APIContract", "SyncCore", "TestSupport", .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -47,15 +47,20 @@ extension APIClient {
         if let refusal = APIClient.refusal(answer, path: path) { throw refusal }
         switch answer.status {
         case 200, 400:
-            if let results = answer.body?["results"]?.arrayValue {
+            // The results as walked from the answer's bytes; an answer of another shape (a result that is
+            // not an object, say) is read as a tree, which finds `results` where the walk could not, or
+            // tells the answer has none.
+            let results = answer.bytes.withUnsafeBufferPointer(BatchAnswer.results(in:))
+                ?? answer.body?["results"]?.arrayValue.map { $0.map { BatchAnswer.Result(eventID: $0["eventId"]?.stringValue, error: $0["error"]?.stringValue) } }
+            if let results {
                 guard results.count == items.count else {
                     throw DeliveryError(code: .unexpectedResponse, endpoint: path, status: answer.status, requestID: answer.requestID,
                                         apiCode: nil, message: "the API returned \(results.count) results for \(items.count) items",
                                         attempts: answer.attempts)
                 }
                 return results.map { result in
-                    let error = result["error"]?.stringValue ?? ""
-                    return ItemResult(eventID: result["eventId"]?.stringValue, error: error.isEmpty ? nil : error, status: answer.status)
+                    let error = result.error ?? ""
+                    return ItemResult(eventID: result.eventID, error: error.isEmpty ? nil : error, status: answer.status)
                 }
             }
             if answer.status == 200 {

@@ -58,9 +58,14 @@ public final class APIClient: Sendable {
     /// One answer of the API.
     struct Answer {
         var status: Int
-        var body: JSONValue?
+        /// The body as received.
+        var bytes: [UInt8]
         var requestID: String?
         var attempts: Int
+
+        /// The body as JSON; `nil` when it is empty or not JSON. Parsed where it is read: a batch's
+        /// acknowledgement is read with `BatchAnswer` instead, and most answers need no more than that.
+        var body: JSONValue? { bytes.isEmpty ? nil : try? JSONParser.parse(bytes) }
     }
 
     /// Posts `body` to `path`, retrying throttling, server failures and transport errors with backoff.
@@ -81,10 +86,12 @@ public final class APIClient: Sendable {
                                                    timeout: configuration.requestTimeout,
                                                    maxResponseBytes: configuration.maxResponseBytes)
                 let status = response.status
-                let parsed = response.body.readableBytes == 0 ? nil : try? JSONParser.parse(Array(response.body.readableBytesView))
+                let bytes = Array(response.body.readableBytesView)
+                // Only an error's envelope carries a request id; a success is not parsed here.
+                let parsed = (200..<300).contains(status) || bytes.isEmpty ? nil : try? JSONParser.parse(bytes)
                 let requestID = parsed?["error"]?["requestId"]?.stringValue ?? response.headers.first(name: "x-request-id")
                 if !RetryPolicy.isRetryable(status: status) {
-                    return Answer(status: status, body: parsed, requestID: requestID, attempts: attempt)
+                    return Answer(status: status, bytes: bytes, requestID: requestID, attempts: attempt)
                 }
                 lastStatus = status
                 lastRequestID = requestID
@@ -126,6 +133,7 @@ public final class APIClient: Sendable {
 
     /// The error for an answer that stops the run (401, 403) or cannot be acted on.
     static func refusal(_ answer: Answer, path: String) -> DeliveryError? {
+        guard [401, 403, 404, 405].contains(answer.status) else { return nil }
         let (code, message) = envelope(answer.body)
         switch answer.status {
         case 401:

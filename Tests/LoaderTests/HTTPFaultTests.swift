@@ -275,7 +275,7 @@ struct HTTPFaultTests {
         }
         // The sandbox answers 401 only to a request without the headers, which this client never sends;
         // the decision is the same function either way.
-        let unauthorized = APIClient.refusal(APIClient.Answer(status: 401, body: nil, requestID: "r-1", attempts: 1), path: "/p")
+        let unauthorized = APIClient.refusal(APIClient.Answer(status: 401, bytes: [], requestID: "r-1", attempts: 1), path: "/p")
         #expect(unauthorized?.code == .unauthorized)
         #expect(unauthorized?.stopsRun == true)
         #expect(unauthorized?.description.contains("ASAPP_API_SECRET") == true)
