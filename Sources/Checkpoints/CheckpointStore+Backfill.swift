@@ -77,19 +77,30 @@ extension CheckpointStore {
         }
     }
 
-    /// Records one acknowledged batch of a window: its rejects, the window's new position and counters.
+    /// Records one acknowledged batch of a window: its rejects, the window's new position and counters,
+    /// atomically, in one statement as `commitBatch` does.
     public func commitWindowBatch(_ window: BackfillWindow, runID: Int64, position: SyncPosition?, rows: Int, sent: Int,
                                   rejects: [RejectRecord]) async throws {
-        let schema = self.schema
-        try await connection.withTransaction { conn in
-            try CheckpointStore.record(rejects, runID: runID, schema: schema, on: conn)
-            _ = try conn.query("""
-                UPDATE \(schema).backfill_windows SET watermark = coalesce($3, watermark), key = coalesce($4, key),
-                    rows_read = rows_read + $5, items_sent = items_sent + $6, items_rejected = items_rejected + $7, updated_at = now()
-                WHERE backfill_id = $1 AND seq = $2
-                """, [PostgresBind(window.backfillID), PostgresBind(window.sequence), PostgresBind(position?.watermark),
-                      PostgresBind(position?.key), PostgresBind(rows), PostgresBind(sent), PostgresBind(rejects.count)])
+        let progress = [PostgresBind(window.backfillID), PostgresBind(window.sequence), PostgresBind(position?.watermark),
+                        PostgresBind(position?.key), PostgresBind(rows), PostgresBind(sent), PostgresBind(rejects.count)]
+        if rejects.isEmpty {
+            _ = try await connection.query(windowProgressSQL(firstParameter: 1), progress)
+        } else {
+            _ = try await connection.query("WITH recorded AS (\n\(CheckpointStore.rejectsInsertSQL(schema: schema))\n)\n\(windowProgressSQL(firstParameter: 12))",
+                                           CheckpointStore.rejectBinds(rejects, runID: runID) + progress)
         }
+    }
+
+    /// The update of a window's position and counters; its seven parameters are numbered from `first`:
+    /// backfill, window, watermark, key, rows read, items sent, items rejected.
+    private func windowProgressSQL(firstParameter first: Int) -> String {
+        let p = (0..<7).map { "$\(first + $0)" }
+        return """
+            UPDATE \(schema).backfill_windows SET watermark = coalesce(\(p[2])::text, watermark), key = coalesce(\(p[3])::text, key),
+                rows_read = rows_read + \(p[4])::bigint, items_sent = items_sent + \(p[5])::bigint,
+                items_rejected = items_rejected + \(p[6])::bigint, updated_at = now()
+            WHERE backfill_id = \(p[0])::bigint AND seq = \(p[1])::int
+            """
     }
 
     /// Marks a window done (or failed, with the reason).

@@ -85,14 +85,24 @@ public struct CheckpointStore: Sendable {
         _ = try await connection.query("DELETE FROM \(schema).checkpoints WHERE stream = $1", [PostgresBind(stream)])
     }
 
-    /// Records one acknowledged batch: its rejects and the stream's new position, in one transaction.
+    /// Records one acknowledged batch: its rejects and the stream's new position, atomically.
+    ///
+    /// Both go in one statement (the rejects' insert as a data-modifying `WITH`), which PostgreSQL runs as
+    /// one transaction: a round trip per batch instead of four (`BEGIN`, two statements, `COMMIT`), on the
+    /// path that waits for every batch.
     public func commitBatch(stream: String, runID: Int64, position: SyncPosition?, acknowledgedRows: Int, rejects: [RejectRecord]) async throws {
-        let schema = self.schema
-        try await connection.withTransaction { conn in
-            try CheckpointStore.record(rejects, runID: runID, schema: schema, on: conn)
-            if let position {
-                try CheckpointStore.advance(stream, to: position, rows: acknowledgedRows, runID: runID, schema: schema, on: conn)
-            }
+        guard let position else {
+            if !rejects.isEmpty { _ = try await connection.query(CheckpointStore.rejectsInsertSQL(schema: schema), CheckpointStore.rejectBinds(rejects, runID: runID)) }
+            return
+        }
+        let checkpoint = [PostgresBind(stream), PostgresBind(position.watermark), PostgresBind(position.key), PostgresBind(acknowledgedRows)]
+        if rejects.isEmpty {
+            _ = try await connection.query(CheckpointStore.advanceSQL(schema: schema, stream: "$1", watermark: "$2", key: "$3", rows: "$4", runID: "$5"),
+                                           checkpoint + [PostgresBind(runID)])
+        } else {
+            let advance = CheckpointStore.advanceSQL(schema: schema, stream: "$12", watermark: "$13", key: "$14", rows: "$15", runID: "$1")
+            _ = try await connection.query("WITH recorded AS (\n\(CheckpointStore.rejectsInsertSQL(schema: schema))\n)\n\(advance)",
+                                           CheckpointStore.rejectBinds(rejects, runID: runID) + checkpoint)
         }
     }
 
@@ -101,34 +111,50 @@ public struct CheckpointStore: Sendable {
         // One statement for the whole batch: a batch of messages can carry hundreds of rejects, and one
         // round trip each would dominate its commit.
         guard !rejects.isEmpty else { return }
-        _ = try conn.query("""
-            INSERT INTO \(schema).rejects
-                (run_id, stream, source_key, watermark, event_id, payload, stage, field, http_status, error, attempts)
-            SELECT $1, r.stream, r.source_key, r.watermark, r.event_id, r.payload::jsonb, r.stage, r.field, r.http_status::int,
-                   r.error, r.attempts::int
-            FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                        $10::text[], $11::text[])
-                WITH ORDINALITY AS r(stream, source_key, watermark, event_id, payload, stage, field, http_status, error, attempts, n)
-            ORDER BY r.n
-            """, [PostgresBind(runID), PostgresBind(rejects.map { $0.stream }), PostgresBind(rejects.map { $0.sourceKey }),
-                  PostgresBind(rejects.map { $0.watermark }), PostgresBind(rejects.map { $0.eventID }),
-                  PostgresBind(rejects.map { $0.payload?.jsonString }), PostgresBind(rejects.map { $0.stage.rawValue }),
-                  PostgresBind(rejects.map { $0.field }), PostgresBind(rejects.map { $0.httpStatus.map(String.init) }),
-                  PostgresBind(rejects.map { $0.error }), PostgresBind(rejects.map { String($0.attempts) })])
+        _ = try conn.query(rejectsInsertSQL(schema: schema), rejectBinds(rejects, runID: runID))
+    }
+
+    /// The insert of a batch's rejects: `$1` the run, `$2`-`$11` one text array per column.
+    static func rejectsInsertSQL(schema: String) -> String {
+        """
+        INSERT INTO \(schema).rejects
+            (run_id, stream, source_key, watermark, event_id, payload, stage, field, http_status, error, attempts)
+        SELECT $1, r.stream, r.source_key, r.watermark, r.event_id, r.payload::jsonb, r.stage, r.field, r.http_status::int,
+               r.error, r.attempts::int
+        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                    $10::text[], $11::text[])
+            WITH ORDINALITY AS r(stream, source_key, watermark, event_id, payload, stage, field, http_status, error, attempts, n)
+        ORDER BY r.n
+        """
+    }
+
+    /// The binds of `rejectsInsertSQL`.
+    static func rejectBinds(_ rejects: [RejectRecord], runID: Int64) -> [PostgresBind] {
+        [PostgresBind(runID), PostgresBind(rejects.map { $0.stream }), PostgresBind(rejects.map { $0.sourceKey }),
+         PostgresBind(rejects.map { $0.watermark }), PostgresBind(rejects.map { $0.eventID }),
+         PostgresBind(rejects.map { $0.payload?.jsonString }), PostgresBind(rejects.map { $0.stage.rawValue }),
+         PostgresBind(rejects.map { $0.field }), PostgresBind(rejects.map { $0.httpStatus.map(String.init) }),
+         PostgresBind(rejects.map { $0.error }), PostgresBind(rejects.map { String($0.attempts) })]
     }
 
     /// Moves a checkpoint, inside the caller's transaction.
     static func advance(_ stream: String, to position: SyncPosition, rows: Int, runID: Int64, schema: String,
                         on conn: isolated PostgresConnection) throws {
-        _ = try conn.query("""
-            INSERT INTO \(schema).checkpoints (stream, watermark, key, rows_acknowledged, last_run_id, updated_at)
-            VALUES ($1, $2, $3, $4, $5, now())
-            ON CONFLICT (stream) DO UPDATE SET
-                watermark = excluded.watermark, key = excluded.key,
-                rows_acknowledged = \(schema).checkpoints.rows_acknowledged + excluded.rows_acknowledged,
-                last_run_id = excluded.last_run_id, updated_at = now()
-            """, [PostgresBind(stream), PostgresBind(position.watermark), PostgresBind(position.key),
-                  PostgresBind(rows), PostgresBind(runID)])
+        _ = try conn.query(advanceSQL(schema: schema, stream: "$1", watermark: "$2", key: "$3", rows: "$4", runID: "$5"),
+                           [PostgresBind(stream), PostgresBind(position.watermark), PostgresBind(position.key),
+                            PostgresBind(rows), PostgresBind(runID)])
+    }
+
+    /// The upsert of a checkpoint, its values given as the parameters named.
+    static func advanceSQL(schema: String, stream: String, watermark: String, key: String, rows: String, runID: String) -> String {
+        """
+        INSERT INTO \(schema).checkpoints (stream, watermark, key, rows_acknowledged, last_run_id, updated_at)
+        VALUES (\(stream)::text, \(watermark)::text, \(key)::text, \(rows)::bigint, \(runID)::bigint, now())
+        ON CONFLICT (stream) DO UPDATE SET
+            watermark = excluded.watermark, key = excluded.key,
+            rows_acknowledged = \(schema).checkpoints.rows_acknowledged + excluded.rows_acknowledged,
+            last_run_id = excluded.last_run_id, updated_at = now()
+        """
     }
 
     // MARK: Runs
