@@ -39,6 +39,10 @@ struct ASCIIProgram: Sendable {
     /// No match is empty, so `replace` can skip every subtlety of empty matches; otherwise only
     /// `matches` uses the program.
     let canReplace: Bool
+    /// The bytes a match can begin with, when every match consumes at least one byte and the pattern is
+    /// not anchored at the start: the search skips the positions holding any other byte without running
+    /// the machine there (`\s+` is tried at blanks only, `(?i)\s*ext` at blanks and `e`s).
+    let firstBytes: (low: UInt64, high: UInt64)?
 
     /// The program for `pattern`, or nil when it is outside the subset.
     init?(pattern: String) {
@@ -50,6 +54,8 @@ struct ASCIIProgram: Sendable {
         guard emitter.code.count <= ASCIIProgram.maxInstructions else { return nil }
         self.instructions = emitter.code
         self.canReplace = node.minLength > 0
+        let (first, passable) = node.firstBytes
+        self.firstBytes = passable || emitter.code.first == .atStart ? nil : first
     }
 
     /// `body(bytes)` when `text` is printable ASCII and short enough, else nil.
@@ -108,6 +114,13 @@ struct ASCIIProgram: Sendable {
         var start = from
         while start <= count {
             if anchored && start > 0 { return nil }
+            if let (low, high) = firstBytes {
+                // No match starts at a byte outside the set, nor at the end (every match consumes one).
+                while start < count, (text[start] < 64 ? low & (1 << UInt64(text[start])) : high & (1 << UInt64(text[start] - 64))) == 0 {
+                    start += 1
+                }
+                if start == count { return nil }
+            }
             var depth = 0
             stack[0] = start  // pc 0 at `start`, packed as pc * width + position
             depth = 1
@@ -163,6 +176,35 @@ extension ASCIIProgram {
         case sequence([Node])
         case alternation([Node])
         case repeated(Node, min: Int, max: Int?, lazy: Bool)
+
+        /// The bytes the first byte a match consumes can be (a superset), and whether the node can be
+        /// passed without consuming any (then what follows it may supply the first byte).
+        var firstBytes: (set: (low: UInt64, high: UInt64), passable: Bool) {
+            switch self {
+            case .set(let low, let high): return ((low, high), false)
+            case .atStart, .atEnd: return ((0, 0), true)
+            case .sequence(let parts):
+                var union: (low: UInt64, high: UInt64) = (0, 0)
+                for part in parts {
+                    let (set, passable) = part.firstBytes
+                    union = (union.low | set.low, union.high | set.high)
+                    if !passable { return (union, false) }
+                }
+                return (union, true)
+            case .alternation(let options):
+                var union: (low: UInt64, high: UInt64) = (0, 0)
+                var passable = options.isEmpty
+                for option in options {
+                    let (set, optionPassable) = option.firstBytes
+                    union = (union.low | set.low, union.high | set.high)
+                    passable = passable || optionPassable
+                }
+                return (union, passable)
+            case .repeated(let body, let min, _, _):
+                let (set, passable) = body.firstBytes
+                return (set, passable || min == 0)
+            }
+        }
 
         /// The fewest bytes a match consumes.
         var minLength: Int {
