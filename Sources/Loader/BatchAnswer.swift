@@ -94,52 +94,41 @@ enum BatchAnswer {
 
         /// An object's members; `body` reads each value (the cursor is at its first byte).
         mutating func members(_ body: (String, inout Walker) throws -> Void) throws {
-            try enter()
-            try expect(UInt8(ascii: "{"))
-            skipWhitespace()
-            if peek == UInt8(ascii: "}") {
-                index += 1
-                depth -= 1
-                return
-            }
-            while true {
-                skipWhitespace()
-                guard peek == UInt8(ascii: "\"") else { throw NotABatchAnswer() }
-                let key = try JSONParser.parseString(in: bytes, at: &index)
-                skipWhitespace()
-                try expect(UInt8(ascii: ":"))
-                skipWhitespace()
-                try body(key, &self)
-                skipWhitespace()
-                if peek == UInt8(ascii: ",") {
-                    index += 1
-                    continue
-                }
-                try expect(UInt8(ascii: "}"))
-                depth -= 1
-                return
+            try container(open: UInt8(ascii: "{"), close: UInt8(ascii: "}")) { walker throws in
+                guard walker.peek == UInt8(ascii: "\"") else { throw NotABatchAnswer() }
+                let key = try JSONParser.parseString(in: walker.bytes, at: &walker.index)
+                walker.skipWhitespace()
+                try walker.expect(UInt8(ascii: ":"))
+                walker.skipWhitespace()
+                try body(key, &walker)
             }
         }
 
         /// An array's elements; `body` reads each (the cursor is at its first byte).
         mutating func elements(_ body: (inout Walker) throws -> Void) throws {
+            try container(open: UInt8(ascii: "["), close: UInt8(ascii: "]"), body)
+        }
+
+        /// `open`, entries that `entry` reads (each from its first byte) separated by commas, then `close`;
+        /// no trailing comma.
+        mutating func container(open: UInt8, close: UInt8, _ entry: (inout Walker) throws -> Void) throws {
             try enter()
-            try expect(UInt8(ascii: "["))
+            try expect(open)
             skipWhitespace()
-            if peek == UInt8(ascii: "]") {
+            if peek == close {
                 index += 1
                 depth -= 1
                 return
             }
             while true {
                 skipWhitespace()
-                try body(&self)
+                try entry(&self)
                 skipWhitespace()
                 if peek == UInt8(ascii: ",") {
                     index += 1
                     continue
                 }
-                try expect(UInt8(ascii: "]"))
+                try expect(close)
                 depth -= 1
                 return
             }
