@@ -17,29 +17,57 @@ enum FieldResult: Sendable {
 ///
 /// A field's result depends on nothing but its column's value (expressions are pure, and the mapper's
 /// zone is fixed): a lookup replaces the steps, the conversion and the contract check. Values longer than
-/// `maxKeyLength` UTF-8 bytes are not kept.
+/// `maxKeyLength` UTF-8 bytes are not kept, and a table's values and results together are kept under
+/// `maxWeight` bytes, so a column of long texts (JSON documents, say) is served as well as one of short
+/// codes without the table growing with them.
 struct FieldResultCache: Sendable {
     /// Distinct values kept per field. Default: 2,048.
     static let capacity = 2048
-    /// The longest value (in UTF-8 bytes of text) whose result is kept. Default: 256.
-    static let maxKeyLength = 256
+    /// The longest value (in UTF-8 bytes of text) whose result is kept. Default: 4,096.
+    static let maxKeyLength = 4096
+    /// What a field's table may hold, values and results, in bytes (roughly). Default: 512 KiB.
+    static let maxWeight = 512 * 1024
     /// One table: each mapping task has a mapper, and so a cache, of its own.
-    private let results = RecentResults<SourceValue, FieldResult>(capacity: FieldResultCache.capacity, shards: 1)
+    private let results = RecentResults<SourceValue, FieldResult>(capacity: FieldResultCache.capacity, maxWeight: FieldResultCache.maxWeight,
+                                                                  shards: 1)
 
     /// The result for `value`, from the table or from `compute` (which is then kept when it can be).
     func result(for value: SourceValue, _ compute: () throws(MappingRuntimeError) -> FieldResult) throws(MappingRuntimeError) -> FieldResult {
-        guard FieldResultCache.fitsKey(value) else { return try compute() }
-        return try results.value(for: value, compute)
+        guard let size = FieldResultCache.keySize(value) else { return try compute() }
+        return try results.value(for: value, weigh: { _, result in size + result.weight }, compute)
     }
 
-    private static func fitsKey(_ value: SourceValue) -> Bool {
+    /// The bytes `value` takes as a key, or `nil` when it is too long to keep.
+    private static func keySize(_ value: SourceValue) -> Int? {
+        let size: Int
         switch value {
-        case .string(let s), .decimal(let s), .json(let s): return s.utf8.count <= maxKeyLength
-        case .stringArray(let items):
-            var total = 0
-            for item in items { total += (item?.utf8.count ?? 0) + 1 }
-            return total <= maxKeyLength
-        case .null, .integer, .double, .bool, .timestamp, .localTimestamp, .date: return true
+        case .string(let s), .decimal(let s), .json(let s): size = s.utf8.count
+        case .stringArray(let items): size = items.reduce(0) { $0 + ($1?.utf8.count ?? 0) + 1 }
+        case .null, .integer, .double, .bool, .timestamp, .localTimestamp, .date: size = 0
+        }
+        return size <= maxKeyLength ? size + 32 : nil
+    }
+}
+
+extension FieldResult {
+    /// Roughly the bytes the result holds: its text, its JSON's strings, its messages.
+    var weight: Int {
+        switch self {
+        case .text(let bytes): bytes.count + 16
+        case .value(let json, let violations): (json?.weight ?? 0) + violations.reduce(0) { $0 + $1.message.utf8.count + $1.path.utf8.count + 32 }
+        case .rejected(let rejection), .skipped(let rejection): rejection.message.utf8.count + 64
+        }
+    }
+}
+
+extension JSONValue {
+    /// Roughly the bytes the value holds.
+    var weight: Int {
+        switch self {
+        case .string(let s): s.utf8.count + 16
+        case .array(let items): items.reduce(16) { $0 + $1.weight }
+        case .object(let object): object.reduce(16) { $0 + $1.0.utf8.count + $1.1.weight }
+        default: 16
         }
     }
 }

@@ -5,8 +5,9 @@ import Synchronization
 ///
 /// Mapping repeats itself: the columns that need work (value maps, transform steps, regular expressions,
 /// JSON) usually hold a handful of distinct values over millions of rows, so a hash lookup can stand in
-/// for the work. Memory is bounded: a table is emptied when it holds `capacity` entries, and the caller
-/// keeps out inputs too large to be worth keeping.
+/// for the work. Memory is bounded: a table is emptied when it holds `capacity` entries or when what it
+/// holds would weigh more than `maxWeight` (each entry weighs what the caller says its input and result
+/// take, in bytes), and an entry heavier than that alone is not kept.
 ///
 /// The tasks that map a page run on one thread per core, all looking up the same fields: one table under
 /// one lock would have them queue for it on every value. Each thread uses a table of its own instead
@@ -20,6 +21,8 @@ import Synchronization
 final class RecentResults<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// Entries kept per table before it is emptied.
     let capacity: Int
+    /// The most the entries of one table may weigh together. Default: no limit.
+    let maxWeight: Int
     /// Lookups over which the hit rate is judged. Default: 1,024.
     let window: Int
     /// A table steps aside when fewer than 1 in `minimumHitShare` lookups of a window hit. Default: 8.
@@ -30,6 +33,7 @@ final class RecentResults<Key: Hashable & Sendable, Value: Sendable>: Sendable {
 
     private struct Table {
         var entries: [Key: Value] = [:]
+        var weight = 0
         var lookups = 0
         var hits = 0
     }
@@ -40,8 +44,10 @@ final class RecentResults<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         let resting = Atomic<Int>(0)
     }
 
-    init(capacity: Int, window: Int = 1024, minimumHitShare: Int = 8, rest: Int? = nil, shards: Int = RecentResults.defaultShards) {
+    init(capacity: Int, maxWeight: Int = .max, window: Int = 1024, minimumHitShare: Int = 8, rest: Int? = nil,
+         shards: Int = RecentResults.defaultShards) {
         self.capacity = capacity
+        self.maxWeight = maxWeight
         self.window = window
         self.minimumHitShare = minimumHitShare
         self.rest = rest ?? 15 * window
@@ -51,8 +57,10 @@ final class RecentResults<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// One table per core (the threads mapping runs on), at most 8.
     static var defaultShards: Int { min(8, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
 
-    /// The result for `key`, from the calling thread's table or from `compute` (then kept).
-    func value<E: Error>(for key: Key, _ compute: () throws(E) -> Value) throws(E) -> Value {
+    /// The result for `key`, from the calling thread's table or from `compute` (then kept, unless
+    /// `weigh` says the entry is heavier than a whole table may be).
+    func value<E: Error>(for key: Key, weigh: (Key, Value) -> Int = { _, _ in 0 },
+                         _ compute: () throws(E) -> Value) throws(E) -> Value {
         let shard = shards.count == 1 ? shards[0] : shards[ThreadSlot.current % shards.count]
         if shard.resting.load(ordering: .relaxed) > 0 {
             // Two threads sharing a table may both take the last input of a rest: it then ends one late.
@@ -69,9 +77,16 @@ final class RecentResults<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             return hit
         }
         let value = try compute()
+        let weight = maxWeight == .max ? 0 : weigh(key, value)
         shard.table.withLock { table in
-            if table.entries.count >= capacity { table.entries.removeAll(keepingCapacity: true) }
-            table.entries[key] = value
+            if weight <= maxWeight {
+                if table.entries.count >= capacity || table.weight > maxWeight - weight {
+                    table.entries.removeAll(keepingCapacity: true)
+                    table.weight = 0
+                }
+                table.entries[key] = value
+                table.weight += weight
+            }
             judge(&table, shard)
         }
         return value
@@ -90,6 +105,9 @@ final class RecentResults<Key: Hashable & Sendable, Value: Sendable>: Sendable {
 
     /// The entries held now, in every table.
     var count: Int { shards.reduce(0) { $0 + $1.table.withLock { $0.entries.count } } }
+
+    /// What the entries held now weigh, in every table.
+    var weight: Int { shards.reduce(0) { $0 + $1.table.withLock { $0.weight } } }
 }
 
 /// A small number for the calling thread, the same for its whole life: threads are numbered in the order

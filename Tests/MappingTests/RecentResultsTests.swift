@@ -63,6 +63,31 @@ struct RecentResultsTests {
         #expect(table.count <= 16)
     }
 
+    @Test("the entries of a table never weigh more than its limit, and one heavier than that is not kept")
+    func boundedWeight() {
+        let table = RecentResults<Int, Int>(capacity: 1_000, maxWeight: 100, window: 1_000_000, shards: 1)
+        var computed = 0
+        func look(_ key: Int) {
+            let value = table.value(for: key, weigh: { key, _ in key < 1_000 ? 30 : 101 }) { () -> Int in
+                computed += 1
+                return key * 10
+            }
+            #expect(value == key * 10)
+            #expect(table.weight <= 100)
+        }
+        // Entries of 30: three fit, a fourth empties the table first.
+        for key in [1, 2, 3, 1, 2, 3] { look(key) }
+        #expect(computed == 3)
+        #expect(table.count == 3 && table.weight == 90)
+        look(4)
+        #expect(table.count == 1 && table.weight == 30)
+        // An entry heavier than the whole table is computed every time and leaves the table as it was.
+        computed = 0
+        for _ in 0..<3 { look(5_000) }
+        #expect(computed == 3)
+        #expect(table.count == 1)
+    }
+
     @Test("threads looking up at once each get the right results, each from a table of its own")
     func concurrentLookups() {
         let table = RecentResults<Int, Int>(capacity: 64, window: 100, shards: 4)

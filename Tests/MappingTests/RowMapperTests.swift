@@ -177,7 +177,9 @@ struct RowMapperTests {
         let segments: [SourceValue] = [.stringArray([" Sales ", "Retail"]), .stringArray(["x y"]), .stringArray([String(repeating: "s", count: 65)]),
                                        .null, .stringArray([])]
         let attributes: [SourceValue] = [.json(#"{"tier": "gold", "score": 7}"#), .json(#"{"note": "line\nbreak \"quoted\""}"#),
-                                         .json(#"{"k": null}"#), .null, .json(#"{"é": "ü"}"#)]
+                                         .json(#"{"k": null}"#), .null, .json(#"{"é": "ü"}"#),
+                                         // Longer than a short code: kept too, within the table's weight.
+                                         .json("{" + (0..<5).map { n in "\"long\(n)\": \"" + String(repeating: "v\(n)", count: 100) + "\"" }.joined(separator: ", ") + "}")]
         var items = 0, rejects = 0
         for i in 0..<2_000 {
             let r = SourceRow(columns: columns, values: [.integer(Int64(i)), .timestamp(UTCTimestamp(microseconds: 1_700_000_000_000_000 + Int64(i))),
