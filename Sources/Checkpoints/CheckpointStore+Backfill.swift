@@ -78,17 +78,14 @@ extension CheckpointStore {
     }
 
     /// Records one acknowledged batch of a window: its rejects, the window's new position and counters,
-    /// atomically, in one statement as `commitBatch` does.
+    /// atomically, in one statement (see `recordingRejects`).
     public func commitWindowBatch(_ window: BackfillWindow, runID: Int64, position: SyncPosition?, rows: Int, sent: Int,
                                   rejects: [RejectRecord]) async throws {
-        let progress = [PostgresBind(window.backfillID), PostgresBind(window.sequence), PostgresBind(position?.watermark),
-                        PostgresBind(position?.key), PostgresBind(rows), PostgresBind(sent), PostgresBind(rejects.count)]
-        if rejects.isEmpty {
-            _ = try await connection.query(windowProgressSQL(firstParameter: 1), progress)
-        } else {
-            _ = try await connection.query("WITH recorded AS (\n\(CheckpointStore.rejectsInsertSQL(schema: schema))\n)\n\(windowProgressSQL(firstParameter: 12))",
-                                           CheckpointStore.rejectBinds(rejects, runID: runID) + progress)
-        }
+        let (sql, binds) = CheckpointStore.recordingRejects(rejects, runID: runID, schema: schema, then: windowProgressSQL(firstParameter:), [
+            PostgresBind(window.backfillID), PostgresBind(window.sequence), PostgresBind(position?.watermark),
+            PostgresBind(position?.key), PostgresBind(rows), PostgresBind(sent), PostgresBind(rejects.count),
+        ])
+        _ = try await connection.query(sql, binds)
     }
 
     /// The update of a window's position and counters; its seven parameters are numbered from `first`:

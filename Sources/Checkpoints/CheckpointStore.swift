@@ -85,25 +85,31 @@ public struct CheckpointStore: Sendable {
         _ = try await connection.query("DELETE FROM \(schema).checkpoints WHERE stream = $1", [PostgresBind(stream)])
     }
 
-    /// Records one acknowledged batch: its rejects and the stream's new position, atomically.
-    ///
-    /// Both go in one statement (the rejects' insert as a data-modifying `WITH`), which PostgreSQL runs as
-    /// one transaction: a round trip per batch instead of four (`BEGIN`, two statements, `COMMIT`), on the
-    /// path that waits for every batch.
+    /// Records one acknowledged batch: its rejects and the stream's new position, atomically, in one
+    /// statement (see `recordingRejects`): a round trip per batch instead of four (`BEGIN`, two statements,
+    /// `COMMIT`), on the path that waits for every batch.
     public func commitBatch(stream: String, runID: Int64, position: SyncPosition?, acknowledgedRows: Int, rejects: [RejectRecord]) async throws {
         guard let position else {
             if !rejects.isEmpty { _ = try await connection.query(CheckpointStore.rejectsInsertSQL(schema: schema), CheckpointStore.rejectBinds(rejects, runID: runID)) }
             return
         }
-        let checkpoint = [PostgresBind(stream), PostgresBind(position.watermark), PostgresBind(position.key), PostgresBind(acknowledgedRows)]
-        if rejects.isEmpty {
-            _ = try await connection.query(CheckpointStore.advanceSQL(schema: schema, stream: "$1", watermark: "$2", key: "$3", rows: "$4", runID: "$5"),
-                                           checkpoint + [PostgresBind(runID)])
-        } else {
-            let advance = CheckpointStore.advanceSQL(schema: schema, stream: "$12", watermark: "$13", key: "$14", rows: "$15", runID: "$1")
-            _ = try await connection.query("WITH recorded AS (\n\(CheckpointStore.rejectsInsertSQL(schema: schema))\n)\n\(advance)",
-                                           CheckpointStore.rejectBinds(rejects, runID: runID) + checkpoint)
-        }
+        let schema = self.schema
+        let (sql, binds) = CheckpointStore.recordingRejects(rejects, runID: runID, schema: schema, then: { first in
+            let p = (0..<5).map { "$\(first + $0)" }
+            return CheckpointStore.advanceSQL(schema: schema, stream: p[0], watermark: p[1], key: p[2], rows: p[3], runID: p[4])
+        }, [PostgresBind(stream), PostgresBind(position.watermark), PostgresBind(position.key), PostgresBind(acknowledgedRows), PostgresBind(runID)])
+        _ = try await connection.query(sql, binds)
+    }
+
+    /// One statement that inserts `rejects` (when there are any) and runs `statement`, atomically: the
+    /// insert goes in a data-modifying `WITH`, which PostgreSQL runs with the statement as one transaction.
+    /// `statement` is given the number of its first parameter (after the insert's, when there is one);
+    /// `binds` are its parameters.
+    static func recordingRejects(_ rejects: [RejectRecord], runID: Int64, schema: String, then statement: (Int) -> String,
+                                 _ binds: [PostgresBind]) -> (sql: String, binds: [PostgresBind]) {
+        guard !rejects.isEmpty else { return (statement(1), binds) }
+        let recorded = rejectBinds(rejects, runID: runID)
+        return ("WITH recorded AS (\n\(rejectsInsertSQL(schema: schema))\n)\n\(statement(recorded.count + 1))", recorded + binds)
     }
 
     /// Inserts reject records, inside the caller's transaction.

@@ -104,6 +104,12 @@ struct ASCIIProgram: Sendable {
         }
     }
 
+    /// Whether the set of bytes `low` (bytes 0-63) and `high` (64-127) holds `byte`.
+    @inline(__always)
+    static func set(_ low: UInt64, _ high: UInt64, contains byte: UInt8) -> Bool {
+        (byte < 64 ? low & (1 << UInt64(byte)) : high & (1 << UInt64(byte - 64))) != 0
+    }
+
     /// The leftmost match starting at or after `from`. `visited` holds one bit per (instruction, position):
     /// a state from which no match was found, whatever the start (the start does not change what follows).
     private func search(_ text: UnsafeBufferPointer<UInt8>, from: Int, visited: UnsafeMutableBufferPointer<UInt64>,
@@ -116,9 +122,7 @@ struct ASCIIProgram: Sendable {
             if anchored && start > 0 { return nil }
             if let (low, high) = firstBytes {
                 // No match starts at a byte outside the set, nor at the end (every match consumes one).
-                while start < count, (text[start] < 64 ? low & (1 << UInt64(text[start])) : high & (1 << UInt64(text[start] - 64))) == 0 {
-                    start += 1
-                }
+                while start < count, !ASCIIProgram.set(low, high, contains: text[start]) { start += 1 }
                 if start == count { return nil }
             }
             var depth = 0
@@ -137,9 +141,7 @@ struct ASCIIProgram: Sendable {
                     switch instructions[pc] {
                     case .byte(let low, let high):
                         guard position < count else { break thread }
-                        let byte = text[position]
-                        let member = byte < 64 ? low & (1 << UInt64(byte)) : high & (1 << UInt64(byte - 64))
-                        guard member != 0 else { break thread }
+                        guard ASCIIProgram.set(low, high, contains: text[position]) else { break thread }
                         pc += 1
                         position += 1
                     case .split(let first, let second):

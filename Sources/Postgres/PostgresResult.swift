@@ -39,8 +39,9 @@ public struct PostgresResult: Sendable, RandomAccessCollection {
     /// Every row as a `SourceRow`, all sharing one `SourceColumns`.
     ///
     /// A page of a source is thousands of rows of a dozen columns or more, so this walks libpq's cells
-    /// directly with each column's decoding fixed once; a cell whose text does not decode is decoded
-    /// again through its `PostgresCell`, for the error that names its column and type.
+    /// directly with each column's decoding fixed once (reading each cell through the storage's
+    /// `withBytes` instead measured 9.2% of the samples against 6.7% for this loop); a cell whose text does
+    /// not decode is decoded again through its `PostgresCell`, for the error that names its column and type.
     public func sourceRows() throws -> [SourceRow] {
         let result = storage.result
         let columnSet = storage.columnSet
