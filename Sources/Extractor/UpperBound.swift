@@ -2,7 +2,8 @@
 public struct UpperBound: Sendable, Hashable {
     /// The bound in the watermark column's text form; `nil` when the relation is empty.
     public var value: String?
-    /// The highest watermark present, before any safety margin.
+    /// The highest watermark present, before any safety margin; `nil` also when it was not looked for
+    /// (`upperBound(policy:findHighest:)`).
     public var highest: String?
     /// Whether an open transaction held the bound below the highest watermark.
     public var heldByTransaction: Bool

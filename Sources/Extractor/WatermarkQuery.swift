@@ -38,6 +38,11 @@ public struct WatermarkQuery: Sendable, Hashable {
         """
     }
 
+    /// The watermark's column alone and no row, for its type: PostgreSQL plans the query and reads nothing.
+    public var watermarkTypeSQL: String {
+        "SELECT \(quotedWatermark) FROM \(relationSQL) AS src LIMIT 0"
+    }
+
     /// The first page: `$1` the upper bound, `$2` the page size.
     public var firstPageSQL: String {
         """

@@ -1,4 +1,5 @@
 import APIContract
+import Extractor
 public import Mapping
 public import Postgres
 import SyncCore
@@ -48,7 +49,7 @@ public enum MappingDatabaseCheck {
     static func keysetPlanWarning(_ section: MappingSection, label: String, connection: PostgresConnection) async -> MappingDiagnostic? {
         let source = section.source
         let order = "src.\(SourceSpec.quoteIdentifier(source.watermark)), src.\(SourceSpec.quoteIdentifier(source.key))"
-        let sql = "EXPLAIN (FORMAT JSON) SELECT * FROM \(source.relationSQL) AS src ORDER BY \(order) LIMIT 5000"
+        let sql = "EXPLAIN (FORMAT JSON) SELECT * FROM \(source.relationSQL) AS src ORDER BY \(order) LIMIT \(WatermarkExtractor.defaultPageSize)"
         guard let text = try? await connection.query(sql).rows.first?.decode(String?.self, at: 0),
               let plan = try? JSONParser.parse(Array(text.utf8)),
               let rows = wholeSortRows(plan), rows >= sortedPageWarningRows else { return nil }

@@ -188,7 +188,8 @@ struct StreamRun: Sendable {
         let range: ReadRange
         switch scope {
         case .incremental:
-            guard let bound = try await context.upperBound(extractor, stream: stream) else { return }
+            // A cursor read's watermark has no index to find its highest value with (see upperBound).
+            guard let bound = try await context.upperBound(extractor, stream: stream, findHighest: section.source.read != .cursor) else { return }
             progress.result.bound = bound
             range = .upTo(bound)
         case .window(let window):
@@ -459,8 +460,8 @@ struct RunContext: Sendable {
     var stopRequested: Bool { configuration.stop?.isRequested ?? false }
 
     /// The run's bound for `extractor` under the configured policy, with warnings when it is held back.
-    func upperBound(_ extractor: WatermarkExtractor, stream: String) async throws -> String? {
-        let bound = try await extractor.upperBound(policy: configuration.bound)
+    func upperBound(_ extractor: WatermarkExtractor, stream: String, findHighest: Bool = true) async throws -> String? {
+        let bound = try await extractor.upperBound(policy: configuration.bound, findHighest: findHighest)
         if !bound.canSeeAllTransactions {
             logger.warning("cannot see other roles' open transactions; rows they commit late can be missed",
                            metadata: ["stream": "\(stream)", "fix": "GRANT pg_read_all_stats TO the connector's role"])

@@ -12,8 +12,8 @@ public struct SyncConfiguration: Sendable {
     public var stateSchema: String = "asapp_sync"
     /// How to reach the API.
     public var loader: LoaderConfiguration
-    /// Rows read per keyset page. Default: 5,000.
-    public var pageSize: Int = 5000
+    /// Rows read per keyset page. Default: `WatermarkExtractor.defaultPageSize` (2,500).
+    public var pageSize: Int = WatermarkExtractor.defaultPageSize
     /// Items per request for streams that do not set `batch_size`. Default: 1,000 (the API's limit).
     public var defaultBatchSize: Int = 1000
     /// Requests of one stream in flight at once. Default: 4.

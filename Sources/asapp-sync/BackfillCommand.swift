@@ -3,6 +3,7 @@ import ArgumentParser
 import Glibc
 #endif
 import Foundation
+import Extractor
 import Mapping
 import Postgres
 import Synchronization
@@ -53,7 +54,7 @@ struct BackfillCommand: AsyncParsableCommand {
     var statementTimeout: String?
 
     @Option(name: .customLong("page-size"), help: "Rows read per keyset page.")
-    var pageSize: Int = 5000
+    var pageSize: Int = WatermarkExtractor.defaultPageSize
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var api: APIOptions

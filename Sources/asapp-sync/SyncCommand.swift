@@ -42,7 +42,7 @@ struct SyncCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     @Option(name: .customLong("page-size"), help: "Rows read per keyset page.")
-    var pageSize: Int = 5000
+    var pageSize: Int = WatermarkExtractor.defaultPageSize
 
     @Option(name: .customLong("batch-size"), help: "Items per request for streams that set no batch_size (1-1000).")
     var batchSize: Int = 1000

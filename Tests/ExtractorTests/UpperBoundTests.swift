@@ -52,4 +52,43 @@ struct UpperBoundTests {
             #expect(!plan.contains("Seq Scan on conv"), "\(plan)")
         }
     }
+
+    /// A watermark computed across the join, as a cursor-read stream has; reading the row with `id` 5,000
+    /// divides by zero, so a bound that reads rows fails.
+    static let computed = """
+        (SELECT c.id, greatest(c.updated_at, timestamptz '2024-01-01' + q.id * interval '1 second') AS changed_at, c.seq
+         FROM conv c JOIN queue q ON q.id = c.queue_id WHERE 1 / (c.id - 5000) <> 0)
+        """
+
+    @Test("for a timestamptz watermark no index serves, is had without reading a row, at or above max() and not past now()")
+    func withoutTheHighest() async throws {
+        try await withTestConnection { connection in
+            try await connection.execute(Self.setup)
+            let extractor = WatermarkExtractor(connection: connection, query: WatermarkQuery(relationSQL: Self.computed, watermark: "changed_at", key: "id"))
+            await #expect(throws: PostgresError.self, "looking for the highest reads the rows") {
+                try await extractor.upperBound(policy: BoundPolicy())
+            }
+            let bound = try await extractor.upperBound(policy: BoundPolicy(), findHighest: false)
+            let value = try #require(bound.value)
+            #expect(bound.highest == nil)
+            #expect(!bound.heldByTransaction)
+            let placed = try await connection.query("""
+                SELECT $1::timestamptz >= (SELECT max(greatest(c.updated_at, timestamptz '2024-01-01' + q.id * interval '1 second'))
+                                           FROM conv c JOIN queue q ON q.id = c.queue_id),
+                       $1::timestamptz <= now(), $1::timestamptz > now() - interval '1 minute'
+                """, [PostgresBind(value)])[0]
+            #expect(try placed.decode(Bool.self, at: 0), "\(value) is below the highest watermark present")
+            #expect(try placed.decode(Bool.self, at: 1), "\(value) is past now(): rows stamped later would be passed over")
+            #expect(try placed.decode(Bool.self, at: 2), "\(value) is not the ceiling of now()")
+
+            // The lag still holds it back.
+            let lagged = try #require(try await extractor.upperBound(policy: BoundPolicy(lag: .seconds(3600)), findHighest: false).value)
+            #expect(try await connection.query("SELECT $1::timestamptz < now() - interval '59 minutes'", [PostgresBind(lagged)])[0].decode(Bool.self, at: 0))
+
+            // An integer watermark has no ceiling: it still gets the highest value present.
+            let integer = WatermarkExtractor(connection: connection, query: WatermarkQuery(relationSQL: Self.joined, watermark: "seq", key: "id"))
+            let expected = try await connection.query("SELECT max(seq)::text FROM conv")[0].decode(String.self, at: 0)
+            #expect(try await integer.upperBound(policy: BoundPolicy(), findHighest: false).value == expected)
+        }
+    }
 }
