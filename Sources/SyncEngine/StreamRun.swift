@@ -215,6 +215,23 @@ struct StreamRun: Sendable {
     /// committing their answers in order.
     private func deliverPages(extractor: WatermarkExtractor, reader: CursorReader?, range: ReadRange, batchSize: Int,
                               maxInFlight: Int, progress: inout Progress) async throws {
+        let pageSize = context.configuration.pageSize
+        let throttle = self.throttle
+        let ahead = ReadAhead { position in
+            await throttle?.acquire(pageSize)
+            if let reader { return try await reader.next() }
+            return try await extractor.page(after: position, in: range)
+        }
+        do {
+            try await deliverPages(ahead, batchSize: batchSize, maxInFlight: maxInFlight, progress: &progress)
+        } catch {
+            await ahead.finish()
+            throw error
+        }
+        await ahead.finish()
+    }
+
+    private func deliverPages(_ ahead: ReadAhead, batchSize: Int, maxInFlight: Int, progress: inout Progress) async throws {
         try await withThrowingTaskGroup(of: Answer.self) { group in
             var inFlight = 0
             var sequence = 0
@@ -250,19 +267,13 @@ struct StreamRun: Sendable {
                 }
             }
 
-            let pageSize = context.configuration.pageSize
-            let throttle = self.throttle
-            @Sendable func read(after position: SyncPosition?) async throws -> ExtractedPage {
-                await throttle?.acquire(pageSize)
-                if let reader { return try await reader.next() }
-                return try await extractor.page(after: position, in: range)
-            }
             let section = self.section
             let stream = self.stream
             let executors = context.configuration.mappingExecutors
-            // A page read and mapped: the rows themselves are not kept once mapped.
+            // A page read and mapped: the rows themselves are not kept once mapped. The page after it is
+            // read meanwhile (see ReadAhead).
             @Sendable func readAndMap(after position: SyncPosition?, with known: [RowMapper]) async throws -> MappedPage {
-                let page = try await read(after: position)
+                let page = try await ahead.page(after: position)
                 var mappers = known
                 if mappers.isEmpty, let first = page.rows.first {
                     mappers = try StreamRun.mappers(section: section, stream: stream, columns: first.columns)
@@ -282,12 +293,12 @@ struct StreamRun: Sendable {
                 mappers = page.mappers
                 progress.result.stats.rowsRead += page.rowCount
                 let after = page.end ?? cursor
-                // The next page is read and mapped while this one's batches are sent (and wait for room in
-                // flight), so the database's work, the mapping and the API's overlap; at most two pages are
-                // held. Mapping has no effect outside the connector: a row mapped ahead of a stop is simply
-                // not sent, and its checkpoint never moves.
-                let ahead = mappers
-                async let next: MappedPage? = page.isLast ? nil : readAndMap(after: after, with: ahead)
+                // The next page is mapped (and the one after it read) while this one's batches are sent (and
+                // wait for room in flight), so the database's work, the mapping and the API's overlap; at most
+                // three pages are held. Mapping has no effect outside the connector: a row mapped ahead of a
+                // stop is simply not sent, and its checkpoint never moves.
+                let known = mappers
+                async let next: MappedPage? = page.isLast ? nil : readAndMap(after: after, with: known)
                 for row in page.rows {
                     switch row.outcome {
                     case .item(let item):
