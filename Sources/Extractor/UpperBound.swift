@@ -5,7 +5,8 @@ public struct UpperBound: Sendable, Hashable {
     /// The highest watermark present, before any safety margin; `nil` also when it was not looked for
     /// (`upperBound(policy:findHighest:)`).
     public var highest: String?
-    /// Whether an open transaction held the bound below the highest watermark.
+    /// Whether an open transaction held the bound below the highest watermark (when the highest was not
+    /// looked for: below `now()` less the lag, whether or not any row lies above it).
     public var heldByTransaction: Bool
     /// The oldest open transaction's age in seconds, when one held the bound back.
     public var oldestTransactionAge: Double?
