@@ -12,7 +12,7 @@ public struct SyncConfiguration: Sendable {
     public var stateSchema: String = "asapp_sync"
     /// How to reach the API.
     public var loader: LoaderConfiguration
-    /// Rows read per keyset page. Default: `WatermarkExtractor.defaultPageSize` (1,500).
+    /// Rows read per keyset page. Default: `WatermarkExtractor.defaultPageSize` (1,000).
     public var pageSize: Int = WatermarkExtractor.defaultPageSize
     /// Items per request for streams that do not set `batch_size`. Default: 1,000 (the API's limit).
     public var defaultBatchSize: Int = 1000
