@@ -23,7 +23,8 @@ final class ReadAhead: Sendable {
     }
 
     /// The page after `position`: the one read ahead when it is that page, otherwise read now. Unless it
-    /// is the last, the read of the page after it starts before this returns.
+    /// is the last, or the caller has been cancelled (a run that stops leaves the page it was reading),
+    /// the read of the page after it starts before this returns.
     func page(after position: SyncPosition?) async throws -> ExtractedPage {
         let ahead = pending.withLock { pending in
             defer { pending = nil }
@@ -40,7 +41,7 @@ final class ReadAhead: Sendable {
         }
         let current: ExtractedPage
         if let page { current = page } else { current = try await read(position) }
-        if !current.isLast {
+        if !current.isLast, !Task.isCancelled {
             let read = self.read
             let after = current.end
             pending.withLock { $0 = Pending(after: after, task: Task { try await read(after) }) }

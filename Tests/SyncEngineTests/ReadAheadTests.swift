@@ -82,4 +82,18 @@ struct ReadAheadTests {
         #expect(await reads.running == 0)
         #expect(await reads.finished == 2)
     }
+
+    @Test("a cancelled caller gets its page and starts no read after it")
+    func cancelledStartsNothing() async throws {
+        let reads = Reads()
+        let ahead = ReadAhead(Self.source(reads, last: 4))
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await ahead.page(after: nil)
+        }
+        let page = try await task.value
+        await ahead.finish()
+        #expect(page.end?.key == "0")
+        #expect(await reads.asked == [nil])
+    }
 }
