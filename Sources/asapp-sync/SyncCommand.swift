@@ -20,7 +20,9 @@ struct SyncCommand: AsyncParsableCommand {
 
             Each run reads up to a bound fixed at its start and kept below the start of the oldest \
             transaction still open in the database (so rows a transaction commits late are not passed \
-            over; the role needs pg_read_all_stats to see other roles' transactions) and below now - --lag.
+            over; the role needs pg_read_all_stats to see other roles' transactions) and below now - --lag. \
+            A timestamptz watermark read with `read: cursor` is bounded by that ceiling alone: no index \
+            finds its highest value, and no row that can still commit lies between the two.
 
             With --every, runs repeat until SIGTERM or SIGINT; a signal lets the requests in flight finish, \
             commits them, and exits 0. Runs never overlap. A failed run is logged and the next one goes on.
