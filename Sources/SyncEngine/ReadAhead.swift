@@ -32,11 +32,15 @@ final class ReadAhead: Sendable {
         }
         var page: ExtractedPage?
         if let ahead {
+            // The read is the caller's now: a caller cancelled while it waits cancels it (a throttled read
+            // then stops waiting for its turn, as a read of its own would).
+            let task = ahead.task
             if ahead.after == position {
-                page = try await ahead.task.value
+                page = try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
             } else {
                 // Not the page asked for (nothing asks so); let its read end before another starts.
-                _ = try? await ahead.task.value
+                task.cancel()
+                _ = try? await task.value
             }
         }
         let current: ExtractedPage
@@ -49,12 +53,14 @@ final class ReadAhead: Sendable {
         return current
     }
 
-    /// Waits for a read still under way and drops its page.
+    /// Cancels a read still under way (a throttled one stops waiting for its turn), waits for it to end
+    /// and drops its page.
     func finish() async {
         let ahead = pending.withLock { pending in
             defer { pending = nil }
             return pending
         }
+        ahead?.task.cancel()
         _ = try? await ahead?.task.value
     }
 }

@@ -96,4 +96,23 @@ struct ReadAheadTests {
         #expect(page.end?.key == "0")
         #expect(await reads.asked == [nil])
     }
+
+    @Test("finish() cancels a read that waits (a throttled one) instead of waiting its time out")
+    func finishCancelsAWait() async throws {
+        let reads = Reads()
+        // Every read after the first waits ten seconds unless cancelled, as one behind a row cap would.
+        let ahead = ReadAhead { position in
+            await reads.begin(position)
+            if position != nil { try? await Task.sleep(for: .seconds(10)) }
+            await reads.end()
+            let index = position.map { Int($0.key)! + 1 } ?? 0
+            return ExtractedPage(rows: [], end: SyncPosition(watermark: "\(index)", key: "\(index)"), isLast: index == 4)
+        }
+        _ = try await ahead.page(after: nil)
+        let clock = ContinuousClock()
+        let started = clock.now
+        await ahead.finish()
+        #expect(clock.now - started < .seconds(5))
+        #expect(await reads.finished == 2)
+    }
 }
