@@ -244,7 +244,11 @@ extension ContractScan {
                 switch text() {
                 case .plain(let raw)?:
                     let candidate = slice(raw)
-                    return allowed.contains { $0.utf8.elementsEqual(candidate) }
+                    // Compared as buffers: walking a String.UTF8View byte by byte was 4.6% of the sandbox's samples.
+                    return allowed.contains { value in
+                        value.utf8.withContiguousStorageIfAvailable { $0.count == candidate.count && $0.elementsEqual(candidate) }
+                            ?? value.utf8.elementsEqual(candidate)
+                    }
                 case .decoded(let string)?:
                     return allowed.contains(string)
                 case nil:
