@@ -94,10 +94,9 @@ public struct CheckpointStore: Sendable {
             return
         }
         let schema = self.schema
-        let (sql, binds) = CheckpointStore.recordingRejects(rejects, runID: runID, schema: schema, then: { first in
-            let p = (0..<5).map { "$\(first + $0)" }
-            return CheckpointStore.advanceSQL(schema: schema, stream: p[0], watermark: p[1], key: p[2], rows: p[3], runID: p[4])
-        }, [PostgresBind(stream), PostgresBind(position.watermark), PostgresBind(position.key), PostgresBind(acknowledgedRows), PostgresBind(runID)])
+        let (sql, binds) = CheckpointStore.recordingRejects(rejects, runID: runID, schema: schema,
+                                                            then: { CheckpointStore.advanceSQL(schema: schema, firstParameter: $0) },
+                                                            CheckpointStore.advanceBinds(stream, to: position, rows: acknowledgedRows, runID: runID))
         _ = try await connection.query(sql, binds)
     }
 
@@ -146,21 +145,25 @@ public struct CheckpointStore: Sendable {
     /// Moves a checkpoint, inside the caller's transaction.
     static func advance(_ stream: String, to position: SyncPosition, rows: Int, runID: Int64, schema: String,
                         on conn: isolated PostgresConnection) throws {
-        _ = try conn.query(advanceSQL(schema: schema, stream: "$1", watermark: "$2", key: "$3", rows: "$4", runID: "$5"),
-                           [PostgresBind(stream), PostgresBind(position.watermark), PostgresBind(position.key),
-                            PostgresBind(rows), PostgresBind(runID)])
+        _ = try conn.query(advanceSQL(schema: schema), advanceBinds(stream, to: position, rows: rows, runID: runID))
     }
 
-    /// The upsert of a checkpoint, its values given as the parameters named.
-    static func advanceSQL(schema: String, stream: String, watermark: String, key: String, rows: String, runID: String) -> String {
-        """
+    /// The upsert of a checkpoint; its five parameters (`advanceBinds`) are numbered from `first`.
+    static func advanceSQL(schema: String, firstParameter first: Int = 1) -> String {
+        let p = (0..<5).map { "$\(first + $0)" }
+        return """
         INSERT INTO \(schema).checkpoints (stream, watermark, key, rows_acknowledged, last_run_id, updated_at)
-        VALUES (\(stream)::text, \(watermark)::text, \(key)::text, \(rows)::bigint, \(runID)::bigint, now())
+        VALUES (\(p[0])::text, \(p[1])::text, \(p[2])::text, \(p[3])::bigint, \(p[4])::bigint, now())
         ON CONFLICT (stream) DO UPDATE SET
             watermark = excluded.watermark, key = excluded.key,
             rows_acknowledged = \(schema).checkpoints.rows_acknowledged + excluded.rows_acknowledged,
             last_run_id = excluded.last_run_id, updated_at = now()
         """
+    }
+
+    /// The parameters of `advanceSQL`: the stream, its new position, the rows acknowledged and the run.
+    static func advanceBinds(_ stream: String, to position: SyncPosition, rows: Int, runID: Int64) -> [PostgresBind] {
+        [PostgresBind(stream), PostgresBind(position.watermark), PostgresBind(position.key), PostgresBind(rows), PostgresBind(runID)]
     }
 
     // MARK: Runs

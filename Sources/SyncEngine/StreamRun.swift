@@ -201,20 +201,6 @@ struct StreamRun: Sendable {
         }
         let maxInFlight = max(1, context.configuration.maxInFlightBatches)
         let reader = section.source.read == .cursor ? extractor.cursor(after: progress.result.start, in: range) : nil
-        do {
-            try await deliverPages(extractor: extractor, reader: reader, range: range, batchSize: batchSize,
-                                   maxInFlight: maxInFlight, progress: &progress)
-        } catch {
-            await reader?.close()
-            throw error
-        }
-        await reader?.close()
-    }
-
-    /// Reads, maps and sends the range page by page, keeping up to `maxInFlight` batches in flight and
-    /// committing their answers in order.
-    private func deliverPages(extractor: WatermarkExtractor, reader: CursorReader?, range: ReadRange, batchSize: Int,
-                              maxInFlight: Int, progress: inout Progress) async throws {
         let pageSize = context.configuration.pageSize
         let throttle = self.throttle
         let ahead = ReadAhead { position in
@@ -222,15 +208,20 @@ struct StreamRun: Sendable {
             if let reader { return try await reader.next() }
             return try await extractor.page(after: position, in: range)
         }
+        // The read under way ends before the cursor's transaction does.
         do {
             try await deliverPages(ahead, batchSize: batchSize, maxInFlight: maxInFlight, progress: &progress)
         } catch {
             await ahead.finish()
+            await reader?.close()
             throw error
         }
         await ahead.finish()
+        await reader?.close()
     }
 
+    /// Reads (through `ahead`), maps and sends the range page by page, keeping up to `maxInFlight` batches
+    /// in flight and committing their answers in order.
     private func deliverPages(_ ahead: ReadAhead, batchSize: Int, maxInFlight: Int, progress: inout Progress) async throws {
         try await withThrowingTaskGroup(of: Answer.self) { group in
             var inFlight = 0
