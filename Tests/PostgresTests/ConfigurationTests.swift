@@ -13,19 +13,32 @@ struct ConfigurationTests {
         #expect(configuration.connectTimeoutSeconds == 10)
     }
 
+    /// A connection string and its redacted form, shown in test output by its name only: the sample
+    /// passwords are not printed, even these.
+    struct RedactionCase: Sendable, CustomTestStringConvertible {
+        var name: String
+        var input: String
+        var expected: String
+        var testDescription: String { name }
+    }
+
     @Test("redaction hides passwords in URLs and keyword strings", arguments: [
-        ("postgresql://app:s3cr%40t@db.example.com:5432/prod", "postgresql://app:***@db.example.com:5432/prod"),
-        ("postgres://app:pa/ss@word@db/x?sslmode=require", "postgres://app:***@db/x?sslmode=require"),
-        ("postgresql://app@db/x?password=s3cret&sslmode=require", "postgresql://app@db/x?password=***&sslmode=require"),
-        ("postgresql:///x?host=/tmp/sock", "postgresql:///x?host=/tmp/sock"),
-        ("host=db user=app password=s3cret dbname=x", "host=db user=app password=*** dbname=x"),
-        ("host=db password = 's3 cr\\'et' dbname=x", "host=db password = *** dbname=x"),
-        ("password=s3cret", "password=***"),
-        ("", ""),
+        RedactionCase(name: "URL, escaped password", input: "postgresql://app:s3cr%40t@db.example.com:5432/prod",
+                      expected: "postgresql://app:***@db.example.com:5432/prod"),
+        RedactionCase(name: "URL, password with '/' and '@'", input: "postgres://app:pa/ss@word@db/x?sslmode=require",
+                      expected: "postgres://app:***@db/x?sslmode=require"),
+        RedactionCase(name: "URL, password parameter", input: "postgresql://app@db/x?password=s3cret&sslmode=require",
+                      expected: "postgresql://app@db/x?password=***&sslmode=require"),
+        RedactionCase(name: "URL, no password", input: "postgresql:///x?host=/tmp/sock", expected: "postgresql:///x?host=/tmp/sock"),
+        RedactionCase(name: "keywords", input: "host=db user=app password=s3cret dbname=x", expected: "host=db user=app password=*** dbname=x"),
+        RedactionCase(name: "keywords, quoted password", input: "host=db password = 's3 cr\\'et' dbname=x",
+                      expected: "host=db password = *** dbname=x"),
+        RedactionCase(name: "keywords, password alone", input: "password=s3cret", expected: "password=***"),
+        RedactionCase(name: "empty", input: "", expected: ""),
     ])
-    func redaction(input: String, expected: String) {
-        let configuration = PostgresConfiguration(connectionString: input)
-        #expect(configuration.redactedConnectionString == expected)
+    func redaction(_ example: RedactionCase) {
+        let configuration = PostgresConfiguration(connectionString: example.input)
+        #expect(configuration.redactedConnectionString == example.expected)
         #expect(!configuration.description.contains("s3"))
         #expect(!configuration.description.contains("pa/ss"))
     }
