@@ -14,7 +14,8 @@ public struct CheckpointStore: Sendable {
     /// The connection that holds state and the streams' advisory locks.
     public let connection: PostgresConnection
 
-    /// Opens the store in `schemaName`, creating or migrating its tables first.
+    /// Opens the store in `schemaName`, creating or migrating its tables first. From then on the
+    /// connection keeps the statements it runs prepared (`PostgresConnection.keepStatements()`).
     ///
     /// - Throws: `CheckpointError` for an invalid schema name or a schema newer than this build;
     ///   `PostgresError` for database failures.
@@ -25,6 +26,9 @@ public struct CheckpointStore: Sendable {
         }
         let store = CheckpointStore(schema: "\"\(schemaName)\"", schemaName: schemaName, connection: connection)
         try await store.migrate()
+        // The store runs a few statements over and over (a batch's commit, a group's lookups): prepared
+        // once, they are neither parsed nor planned again.
+        await connection.keepStatements()
         return store
     }
 

@@ -11,6 +11,11 @@ public actor PostgresConnection {
     private let executor: ThreadExecutor
     private let canceller = PostgresQueryCanceller()
     private var handle: PostgresConnectionHandle?
+    /// The statements `query` has prepared under a name, by text and parameter types (see
+    /// `keepStatements()`); nil while the connection keeps none.
+    private var kept: [KeptStatement: String]?
+    /// The statements run once since the connection began keeping them: the next run of one prepares it.
+    private var seenOnce: Set<KeptStatement> = []
 
     /// The configuration the connection was opened with. Print `redactedConnectionString`, never
     /// `connectionString`.
@@ -163,11 +168,78 @@ public actor PostgresConnection {
     /// Runs one statement with `binds` as `$1`, `$2`, … and returns its whole result.
     public func query(_ sql: String, _ binds: [PostgresBind] = []) throws -> PostgresResult {
         let connection = try beginStatement(sql)
+        if kept != nil {
+            let key = KeptStatement(sql: sql, types: binds.map(\.type.rawValue))
+            do {
+                if let result = try runKept(key, binds, connection: connection) { return result }
+            } catch let error as PostgresError where error.sqlState == "26000" || error.sqlState == "0A000" {
+                // Gone (deallocated behind the connection's back) or no longer of its result's shape (a
+                // table changed under it): prepared again at its next run. Outside a transaction the
+                // failure cost nothing, so that run is now; inside one, it aborted the transaction.
+                kept?[key] = nil
+                seenOnce.insert(key)
+                guard PQtransactionStatus(connection) == PQTRANS_IDLE else { throw error }
+                if let result = try runKept(key, binds, connection: connection) { return result }
+            }
+        }
         let result = try withParameters(binds, query: sql) { count, types, values in
             PQexecParams(connection, sql, count, types, values, nil, nil, 0)
         }
         return try checked(result, query: sql)
     }
+
+    /// Has `query` prepare each statement it runs a second time under a name of its own, and run it from
+    /// there on: the server neither parses it again nor, once it settles on a generic plan, plans it
+    /// again. For a connection that runs the same few statements over and over (the connector's state:
+    /// on a transcripts run, a statement per few dozen messages). A statement run only once costs no
+    /// extra round trip. At most `maxKeptStatements` are kept; any other statement runs unnamed.
+    ///
+    /// Named statements last as long as the session, as session-level advisory locks do: a pooler that
+    /// hands each transaction to another session (PgBouncer's transaction mode) breaks both alike.
+    public func keepStatements() {
+        if kept == nil { kept = [:] }
+    }
+
+    /// How many statements a connection keeps prepared at most (see `keepStatements()`).
+    public static let maxKeptStatements = 64
+
+    /// The number of statements kept prepared now.
+    public var keptStatementCount: Int { kept?.count ?? 0 }
+
+    /// Runs `key` from its name, preparing it first if it runs for the second time; nil, running nothing,
+    /// when it is not to be kept (yet), or there is no room for it. A statement the server refuses to
+    /// prepare throws the error running it would have, and is not kept.
+    private func runKept(_ key: KeptStatement, _ binds: [PostgresBind], connection: OpaquePointer) throws -> PostgresResult? {
+        guard let name = try keptName(for: key, connection: connection) else { return nil }
+        let result = try withParameters(binds, query: key.sql) { count, _, values in
+            PQexecPrepared(connection, name, count, values, nil, nil, 0)
+        }
+        return try checked(result, query: key.sql)
+    }
+
+    /// The name `key` is prepared under: the one it has, or a new one when it runs for the second time
+    /// and there is room; nil otherwise.
+    private func keptName(for key: KeptStatement, connection: OpaquePointer) throws -> String? {
+        if let name = kept?[key] { return name }
+        guard let count = kept?.count, count < Self.maxKeptStatements else { return nil }
+        guard seenOnce.remove(key) != nil else {
+            if seenOnce.count < 4 * Self.maxKeptStatements { seenOnce.insert(key) }
+            return nil
+        }
+        nextKeptNumber += 1
+        let name = "asapp_sync_\(nextKeptNumber)"
+        var types = key.types
+        if types.isEmpty { types.append(0) }
+        let prepared = types.withUnsafeBufferPointer { types in
+            PQprepare(connection, name, key.sql, Int32(key.types.count), types.baseAddress)
+        }
+        _ = try checked(prepared, query: key.sql)
+        kept?[key] = name
+        return name
+    }
+
+    /// Names given so far, so that a statement prepared again after its name went stale gets a new one.
+    private var nextKeptNumber = 0
 
     /// Runs one statement and hands its rows to `body` one at a time, as they arrive.
     ///
@@ -393,4 +465,11 @@ public actor PostgresConnection {
         }
         return scrubbed
     }
+}
+
+/// A statement kept prepared: its text and its parameters' types (the types are fixed when it is
+/// prepared, so the same text with other types is another statement).
+private struct KeptStatement: Hashable {
+    var sql: String
+    var types: [UInt32]
 }

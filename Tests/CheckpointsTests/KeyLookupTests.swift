@@ -25,6 +25,13 @@ struct KeyLookupTests {
                                                 created: [("5", "conv-5", "B-5")], rejects: [])
             let known = try await store.conversations(stream: "t", sourceKeys: ["5", "2", "2"])
             #expect(known == ["2": KnownConversation(externalID: "conv-2", asappID: "A-2")])
+
+            // The store's statements are kept prepared from their second run: asked again, with other keys.
+            for _ in 1...2 {
+                #expect(try await store.messageProgress("t:messages", conversationKeys: ["1"]) == ["1": one])
+                #expect(try await store.conversations(stream: "t", sourceKeys: ["1"]) == ["1": KnownConversation(externalID: "conv-1", asappID: "A-1")])
+            }
+            #expect(await connection.keptStatementCount >= 4)
         }
     }
 
