@@ -10,6 +10,24 @@ struct KeptStatementTests {
             .map { try $0.decode(String.self, at: 0) }
     }
 
+    /// Runs `body` with a connection to a fresh database that keeps its statements from the start.
+    func withKeepingConnection(_ body: (PostgresConnection) async throws -> Void) async throws {
+        try await withTestConnection { connection async throws in
+            await connection.keepStatements()
+            try await body(connection)
+        }
+    }
+
+    /// The first column of the first row of `sql` run with `bind`, as an integer.
+    func int(_ connection: PostgresConnection, _ sql: String, _ bind: PostgresBind) async throws -> Int {
+        try await connection.query(sql, [bind])[0].decode(Int.self, at: 0)
+    }
+
+    /// The first column of the first row of `sql` run with `bind`, as text.
+    func text(_ connection: PostgresConnection, _ sql: String, _ bind: PostgresBind) async throws -> String {
+        try await connection.query(sql, [bind])[0].decode(String.self, at: 0)
+    }
+
     @Test("are kept from their second run, run from their name with new values, and answer as unnamed ones do")
     func sameAnswers() async throws {
         try await withTestConnection { connection async throws in
@@ -40,13 +58,10 @@ struct KeptStatementTests {
 
     @Test("the same text with other parameter types is another statement")
     func typesAreTheirOwn() async throws {
-        try await withTestConnection { connection async throws in
-            await connection.keepStatements()
+        try await withKeepingConnection { connection async throws in
             for _ in 1...2 {
-                let big = try await connection.query("SELECT pg_typeof($1)::text", [PostgresBind(Int64(5))])
-                let small = try await connection.query("SELECT pg_typeof($1)::text", [PostgresBind(Int32(5))])
-                #expect(try big[0].decode(String.self, at: 0) == "bigint")
-                #expect(try small[0].decode(String.self, at: 0) == "integer")
+                #expect(try await text(connection, "SELECT pg_typeof($1)::text", PostgresBind(Int64(5))) == "bigint")
+                #expect(try await text(connection, "SELECT pg_typeof($1)::text", PostgresBind(Int32(5))) == "integer")
             }
             #expect(await connection.keptStatementCount == 2)
         }
@@ -54,8 +69,7 @@ struct KeptStatementTests {
 
     @Test("a statement the server refuses is not kept, and the connection goes on")
     func refusedIsNotKept() async throws {
-        try await withTestConnection { connection async throws in
-            await connection.keepStatements()
+        try await withKeepingConnection { connection async throws in
             for _ in 1...3 {
                 let error = await #expect(throws: PostgresError.self) {
                     try await connection.query("SELEC $1", [PostgresBind(1)])
@@ -64,7 +78,7 @@ struct KeptStatementTests {
             }
             #expect(await connection.keptStatementCount == 0)
             for _ in 1...2 {
-                #expect(try await connection.query("SELECT $1::int", [PostgresBind(7)])[0].decode(Int.self, at: 0) == 7)
+                #expect(try await int(connection, "SELECT $1::int", PostgresBind(7)) == 7)
             }
             #expect(await connection.keptStatementCount == 1)
         }
@@ -72,14 +86,13 @@ struct KeptStatementTests {
 
     @Test("outlive a rolled-back transaction, and one first prepared in an aborted transaction is not kept")
     func transactions() async throws {
-        try await withTestConnection { connection async throws in
-            await connection.keepStatements()
+        try await withKeepingConnection { connection async throws in
             for i in 1...2 {
-                #expect(try await connection.query("SELECT $1::int", [PostgresBind(i)])[0].decode(Int.self, at: 0) == i)
+                #expect(try await int(connection, "SELECT $1::int", PostgresBind(i)) == i)
             }
             _ = try await connection.query("SELECT $1::text", [PostgresBind("once")])
             try await connection.execute("BEGIN")
-            #expect(try await connection.query("SELECT $1::int", [PostgresBind(3)])[0].decode(Int.self, at: 0) == 3)
+            #expect(try await int(connection, "SELECT $1::int", PostgresBind(3)) == 3)
             await #expect(throws: PostgresError.self) { try await connection.query("SELECT 1 / $1::int", [PostgresBind(0)]) }
             let aborted = await #expect(throws: PostgresError.self) {
                 try await connection.query("SELECT $1::text", [PostgresBind("late")])
@@ -87,21 +100,20 @@ struct KeptStatementTests {
             #expect(aborted?.sqlState == "25P02")
             try await connection.execute("ROLLBACK")
             #expect(await connection.keptStatementCount == 1)
-            #expect(try await connection.query("SELECT $1::int", [PostgresBind(4)])[0].decode(Int.self, at: 0) == 4)
-            #expect(try await connection.query("SELECT $1::text", [PostgresBind("now")])[0].decode(String.self, at: 0) == "now")
-            #expect(try await connection.query("SELECT $1::text", [PostgresBind("again")])[0].decode(String.self, at: 0) == "again")
+            #expect(try await int(connection, "SELECT $1::int", PostgresBind(4)) == 4)
+            #expect(try await text(connection, "SELECT $1::text", PostgresBind("now")) == "now")
+            #expect(try await text(connection, "SELECT $1::text", PostgresBind("again")) == "again")
             #expect(await connection.keptStatementCount == 2)
         }
     }
 
     @Test("at most maxKeptStatements are kept; the others run unnamed")
     func bounded() async throws {
-        try await withTestConnection { connection async throws in
-            await connection.keepStatements()
+        try await withKeepingConnection { connection async throws in
             let limit = PostgresConnection.maxKeptStatements
             for round in 1...2 {
                 for i in 0..<(limit + 10) {
-                    #expect(try await connection.query("SELECT \(i) + $1::int", [PostgresBind(round)])[0].decode(Int.self, at: 0) == i + round)
+                    #expect(try await int(connection, "SELECT \(i) + $1::int", PostgresBind(round)) == i + round)
                 }
             }
             #expect(await connection.keptStatementCount == limit)
@@ -111,13 +123,12 @@ struct KeptStatementTests {
 
     @Test("a statement deallocated behind the connection's back is prepared again and run")
     func deallocated() async throws {
-        try await withTestConnection { connection async throws in
-            await connection.keepStatements()
+        try await withKeepingConnection { connection async throws in
             for i in 1...2 {
-                #expect(try await connection.query("SELECT $1::int * 2", [PostgresBind(i)])[0].decode(Int.self, at: 0) == 2 * i)
+                #expect(try await int(connection, "SELECT $1::int * 2", PostgresBind(i)) == 2 * i)
             }
             try await connection.execute("DEALLOCATE ALL")
-            #expect(try await connection.query("SELECT $1::int * 2", [PostgresBind(3)])[0].decode(Int.self, at: 0) == 6)
+            #expect(try await int(connection, "SELECT $1::int * 2", PostgresBind(3)) == 6)
             #expect(await connection.keptStatementCount == 1)
             // Inside a transaction the failure has aborted it: it is reported, and the next run prepares again.
             try await connection.execute("DEALLOCATE ALL")
@@ -127,7 +138,7 @@ struct KeptStatementTests {
             }
             #expect(error?.sqlState == "26000")
             try await connection.execute("ROLLBACK")
-            #expect(try await connection.query("SELECT $1::int * 2", [PostgresBind(5)])[0].decode(Int.self, at: 0) == 10)
+            #expect(try await int(connection, "SELECT $1::int * 2", PostgresBind(5)) == 10)
             #expect(try await serverNames(connection).count == 1)
         }
     }
