@@ -16,6 +16,8 @@ public actor PostgresConnection {
     private var kept: [KeptStatement: String]?
     /// The statements run once since the connection began keeping them: the next run of one prepares it.
     private var seenOnce: Set<KeptStatement> = []
+    /// Names given so far, so that a statement prepared again gets a name no other has had.
+    private var nextKeptNumber = 0
 
     /// The configuration the connection was opened with. Print `redactedConnectionString`, never
     /// `connectionString`.
@@ -176,9 +178,13 @@ public actor PostgresConnection {
                 // Gone (deallocated behind the connection's back) or no longer of its result's shape (a
                 // table changed under it): prepared again at its next run. Outside a transaction the
                 // failure cost nothing, so that run is now; inside one, it aborted the transaction.
-                kept?[key] = nil
+                let stale = kept?.removeValue(forKey: key)
                 seenOnce.insert(key)
                 guard PQtransactionStatus(connection) == PQTRANS_IDLE else { throw error }
+                if let stale, error.sqlState == "0A000" {
+                    // Still prepared on the server, and of no more use.
+                    PQclear(PQexec(connection, "DEALLOCATE \(stale)"))
+                }
                 if let result = try runKept(key, binds, connection: connection) { return result }
             }
         }
@@ -237,9 +243,6 @@ public actor PostgresConnection {
         kept?[key] = name
         return name
     }
-
-    /// Names given so far, so that a statement prepared again after its name went stale gets a new one.
-    private var nextKeptNumber = 0
 
     /// Runs one statement and hands its rows to `body` one at a time, as they arrive.
     ///

@@ -156,6 +156,8 @@ struct KeptStatementTests {
             let row = try await connection.query("SELECT * FROM t WHERE a = $1", [PostgresBind(1)])[0]
             #expect(row.columns.count == 2)
             #expect(try row.decode(String.self, column: "b") == "x")
+            // The old one is not left behind on the server.
+            #expect(try await serverNames(connection).count == 1)
         }
     }
 }
