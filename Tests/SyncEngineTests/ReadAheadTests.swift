@@ -11,6 +11,8 @@ struct ReadAheadTests {
         var running = 0
         var mostAtOnce = 0
         var finished = 0
+        /// Reads whose wait was cut short by cancellation.
+        var cancelled = 0
 
         func begin(_ position: SyncPosition?) {
             asked.append(position?.key)
@@ -22,6 +24,8 @@ struct ReadAheadTests {
             running -= 1
             finished += 1
         }
+
+        func noteCancelled() { cancelled += 1 }
     }
 
     struct Broken: Error {}
@@ -100,10 +104,12 @@ struct ReadAheadTests {
     @Test("finish() cancels a read that waits (a throttled one) instead of waiting its time out")
     func finishCancelsAWait() async throws {
         let reads = Reads()
-        // Every read after the first waits ten seconds unless cancelled, as one behind a row cap would.
+        // Every read after the first waits a minute unless cancelled, as one behind a row cap would.
         let ahead = ReadAhead { position in
             await reads.begin(position)
-            if position != nil { try? await Task.sleep(for: .seconds(10)) }
+            if position != nil {
+                do { try await Task.sleep(for: .seconds(60)) } catch { await reads.noteCancelled() }
+            }
             await reads.end()
             let index = position.map { Int($0.key)! + 1 } ?? 0
             return ExtractedPage(rows: [], end: SyncPosition(watermark: "\(index)", key: "\(index)"), isLast: index == 4)
@@ -112,7 +118,10 @@ struct ReadAheadTests {
         let clock = ContinuousClock()
         let started = clock.now
         await ahead.finish()
-        #expect(clock.now - started < .seconds(5))
+        // What shows it is the cancelled wait; the clock only confirms that finish() did not sit out the
+        // minute (with a margin for a machine that a parallel build keeps busy).
+        #expect(await reads.cancelled == 1)
+        #expect(clock.now - started < .seconds(30))
         #expect(await reads.finished == 2)
     }
 }
