@@ -65,9 +65,10 @@ struct BackfillTests {
                 Int((try? await h.scalar("SELECT coalesce(sum(rows_read), 0)::text FROM asapp_sync.backfill_windows")) ?? nil ?? "0") ?? 0
             }
             func interrupt(after rows: Int, with signal: Int32) async throws -> Process {
-                let (process, _, errors) = try CLI.launch(arguments, environment: env)
+                let launched = try CLI.launch(arguments, environment: env)
+                let process = launched.process
                 defer {
-                    let text = String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self)
+                    let text = launched.stderr()
                     if process.terminationReason == .exit && signal == SIGKILL { Issue.record("the run ended before the kill: \(process.terminationStatus) \(text.suffix(600))") }
                 }
                 var waited = 0

@@ -25,27 +25,56 @@ enum CLI {
         var stderr: String
     }
 
-    static func launch(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+    /// A child process started by `launch`, with the files its output goes to.
+    ///
+    /// Files rather than pipes: a pipe must be drained while the child runs or a chatty child blocks, and
+    /// draining it with a `readabilityHandler` leaves a dispatch source whose teardown on Linux can crash
+    /// the test process (`_dispatch_event_loop_drain`, swift-corelibs-foundation).
+    struct Launched {
+        var process: Process
+        var stdoutURL: URL
+        var stderrURL: URL
+
+        /// What the child has written to standard output so far.
+        func stdout() -> String { (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "" }
+        /// What the child has written to standard error so far.
+        func stderr() -> String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
+    }
+
+    static func launch(_ arguments: [String], environment: [String: String] = [:]) throws -> Launched {
         let process = Process()
         process.executableURL = try executable
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         process.environment = env
-        let out = Pipe()
-        let err = Pipe()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("asapp-sync-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let launched = Launched(process: process, stdoutURL: dir.appendingPathComponent("stdout"), stderrURL: dir.appendingPathComponent("stderr"))
+        for url in [launched.stdoutURL, launched.stderrURL] {
+            guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                throw CLIError(message: "cannot create \(url.path)")
+            }
+        }
+        let out = try FileHandle(forWritingTo: launched.stdoutURL)
+        let err = try FileHandle(forWritingTo: launched.stderrURL)
         process.standardOutput = out
         process.standardError = err
+        defer {
+            // The child has its own copies.
+            try? out.close()
+            try? err.close()
+        }
         try process.run()
-        return (process, out, err)
+        return launched
     }
 
     static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Output {
-        let (process, out, err) = try launch(arguments, environment: environment)
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+        let launched = try launch(arguments, environment: environment)
+        launched.process.waitUntilExit()
+        let output = Output(status: launched.process.terminationStatus, stdout: launched.stdout(), stderr: launched.stderr())
+        try? FileManager.default.removeItem(at: launched.stdoutURL.deletingLastPathComponent())
+        return output
     }
 }
 
@@ -90,8 +119,8 @@ struct ProcessTests {
             let mapping = try writeTemporary(SyncHarness.mappingText.replacingOccurrences(of: "batch_size: 3", with: "batch_size: 1"), name: "m.yaml")
             let env = ["ASAPP_API_ID": SyncHarness.apiID, "ASAPP_API_SECRET": SyncHarness.apiSecret, "ASAPP_API_BASE_URL": h.sandbox.baseURL]
             // The request cap keeps the run going for about 3 s, so the kill lands mid-run however fast the machine is.
-            let (process, _, _) = try CLI.launch(["sync", "--mapping", mapping, "--database-url", h.databaseURL, "--concurrency", "1",
-                                                  "--page-size", "7", "--max-requests-per-second", "100"], environment: env)
+            let process = try CLI.launch(["sync", "--mapping", mapping, "--database-url", h.databaseURL, "--concurrency", "1",
+                                          "--page-size", "7", "--max-requests-per-second", "100"], environment: env).process
             // Wait until some batches are accepted, then kill the process outright. The watch runs on a
             // thread of its own: other tests' child processes can keep every task-pool thread busy.
             let recorder = h.sandbox.recorder
@@ -135,8 +164,8 @@ struct ProcessTests {
             let probe = try await TelemetryServer.start(host: "127.0.0.1", port: 0, registry: MetricsRegistry())
             let metricsPort = probe.port
             await probe.shutdown()
-            let (process, _, _) = try CLI.launch(["sync", "--mapping", mapping, "--database-url", h.databaseURL, "--every", "1s",
-                                                  "--metrics-port", "\(metricsPort)"], environment: env)
+            let process = try CLI.launch(["sync", "--mapping", mapping, "--database-url", h.databaseURL, "--every", "1s",
+                                          "--metrics-port", "\(metricsPort)"], environment: env).process
             // Wait for the first run to finish and the second to have started.
             var runs = 0
             for _ in 0..<600 {
