@@ -16,6 +16,8 @@ public actor PostgresConnection {
     private var kept: [KeptStatement: String]?
     /// The statements run once since the connection began keeping them: the next run of one prepares it.
     private var seenOnce: Set<KeptStatement> = []
+    /// Names given so far, so that a statement prepared again gets a name no other has had.
+    private var nextKeptNumber = 0
 
     /// The configuration the connection was opened with. Print `redactedConnectionString`, never
     /// `connectionString`.
@@ -241,15 +243,6 @@ public actor PostgresConnection {
         kept?[key] = name
         return name
     }
-
-    /// Names given so far, so that a statement prepared again gets a name no other has had.
-    ///
-    /// Declared here, after the actor's other stored properties, on purpose: declared among them (or with
-    /// any other stored property added after `handle`, even an unused `Int`, on this file as it was before
-    /// statements were kept), the debug test build crashes in `ThreadExecutor.run` on a job with a bad
-    /// function pointer, in `KeyLookupTests`' plan test among others. The cause is not found yet; until it
-    /// is, add stored properties at the end.
-    private var nextKeptNumber = 0
 
     /// Runs one statement and hands its rows to `body` one at a time, as they arrive.
     ///
