@@ -216,7 +216,7 @@ public actor PostgresConnection {
     /// when it is not to be kept (yet), or there is no room for it. A statement the server refuses to
     /// prepare throws the error running it would have, and is not kept.
     private func runKept(_ key: KeptStatement, _ binds: [PostgresBind], connection: OpaquePointer) throws -> PostgresResult? {
-        guard let name = try keptName(for: key, connection: connection) else { return nil }
+        guard let name = try keptName(for: key, binds, connection: connection) else { return nil }
         let result = try withParameters(binds, query: key.sql) { count, _, values in
             PQexecPrepared(connection, name, count, values, nil, nil, 0)
         }
@@ -225,7 +225,7 @@ public actor PostgresConnection {
 
     /// The name `key` is prepared under: the one it has, or a new one when it runs for the second time
     /// and there is room; nil otherwise.
-    private func keptName(for key: KeptStatement, connection: OpaquePointer) throws -> String? {
+    private func keptName(for key: KeptStatement, _ binds: [PostgresBind], connection: OpaquePointer) throws -> String? {
         if let name = kept?[key] { return name }
         guard let count = kept?.count, count < Self.maxKeptStatements else { return nil }
         guard seenOnce.remove(key) != nil else {
@@ -234,10 +234,8 @@ public actor PostgresConnection {
         }
         nextKeptNumber += 1
         let name = "asapp_sync_\(nextKeptNumber)"
-        var types = key.types
-        if types.isEmpty { types.append(0) }
-        let prepared = types.withUnsafeBufferPointer { types in
-            PQprepare(connection, name, key.sql, Int32(key.types.count), types.baseAddress)
+        let prepared = try withParameters(binds, query: key.sql) { count, types, _ in
+            PQprepare(connection, name, key.sql, count, types)
         }
         _ = try checked(prepared, query: key.sql)
         kept?[key] = name
