@@ -17,6 +17,8 @@ public final class APIClient: Sendable {
     let retry: RetryPolicy
     /// Requests per second per endpoint, when capped.
     let rateLimiter: RequestRateLimiter?
+    /// Requests in flight, cut when the API answers that it is overloaded.
+    let inFlight: InFlightLimit
 
     init(configuration: LoaderConfiguration, logger: Logger) throws(LoaderConfigurationError) {
         try configuration.validate()
@@ -25,6 +27,7 @@ public final class APIClient: Sendable {
         self.retry = RetryPolicy(maxAttempts: max(1, configuration.maxAttempts),
                                  initialBackoff: configuration.initialBackoff, maxBackoff: configuration.maxBackoff)
         self.rateLimiter = configuration.maxRequestsPerSecond.map { RequestRateLimiter(ratePerSecond: $0) }
+        self.inFlight = InFlightLimit(ceiling: configuration.maxRequestsInFlight)
         self.http = try HTTPTransport(origin: try configuration.origin(), tls: try configuration.tlsConfiguration(),
                                       connectTimeout: configuration.connectTimeout)
         var headers = HTTPHeaders()
@@ -70,8 +73,10 @@ public final class APIClient: Sendable {
 
     /// Posts `body` to `path`, retrying throttling, server failures and transport errors with backoff.
     ///
-    /// Every attempt waits for the endpoint's rate limit first, when one is set. Every answer that is not
-    /// retryable is returned as it is; the caller decides what it means.
+    /// Every attempt waits for the endpoint's rate limit first, when one is set, then for room under the
+    /// client's in-flight limit (`InFlightLimit`), which `429` and `503` answers cut. A request waiting
+    /// out a backoff holds no room. Every answer that is not retryable is returned as it is; the caller
+    /// decides what it means.
     func post(_ path: String, endpoint: Endpoint, body: ByteBuffer) async throws(DeliveryError) -> Answer {
         var attempt = 0
         var lastStatus: Int?
@@ -82,10 +87,18 @@ public final class APIClient: Sendable {
             var retryAfter: Duration?
             do {
                 try await rateLimiter?.acquire(endpoint.pathTemplate)
-                let response = try await http.send(.POST, path: path, headers: apiHeaders, body: body,
+                let permit = try await inFlight.acquire()
+                let response: HTTPTransport.Response
+                do {
+                    response = try await http.send(.POST, path: path, headers: apiHeaders, body: body,
                                                    timeout: configuration.requestTimeout,
                                                    maxResponseBytes: configuration.maxResponseBytes)
+                } catch {
+                    inFlight.release(permit, .unknown)
+                    throw error
+                }
                 let status = response.status
+                inFlight.release(permit, status == 429 || status == 503 ? .overloaded : .answered)
                 let bytes = Array(response.body.readableBytesView)
                 // Only an error's envelope carries a request id; a success is not parsed here.
                 let parsed = (200..<300).contains(status) || bytes.isEmpty ? nil : try? JSONParser.parse(bytes)

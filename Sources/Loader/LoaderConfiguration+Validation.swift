@@ -10,8 +10,8 @@ import Darwin
 
 extension LoaderConfiguration {
     /// Checks the settings that can be wrong before any request: the base URL, the CA bundle (read and
-    /// parsed now, so a bad path fails at startup rather than on the first HTTPS connection) and the
-    /// rate cap.
+    /// parsed now, so a bad path fails at startup rather than on the first HTTPS connection), the rate
+    /// cap and the cap of requests in flight.
     ///
     /// - Throws: `LoaderConfigurationError`.
     public func validate() throws(LoaderConfigurationError) {
@@ -21,6 +21,10 @@ extension LoaderConfiguration {
         if let rate = maxRequestsPerSecond, !(rate > 0 && rate.isFinite) {
             throw LoaderConfigurationError(code: .invalidRateLimit,
                                            message: "the request rate cap must be a positive number of requests per second, not \(rate)")
+        }
+        guard maxRequestsInFlight >= 1 else {
+            throw LoaderConfigurationError(code: .invalidInFlightLimit,
+                                           message: "the cap of requests in flight must be 1 or more, not \(maxRequestsInFlight)")
         }
     }
 

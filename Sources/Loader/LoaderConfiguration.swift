@@ -19,6 +19,11 @@ public struct LoaderConfiguration: Sendable {
     /// The most requests per second sent to any one endpoint, retries included, shared by every
     /// concurrent request of this client. Default: `nil`, no limit.
     public var maxRequestsPerSecond: Double? = nil
+    /// The most requests this client keeps in flight at once, over every stream. Under it the limit adapts:
+    /// `429` and `503` answers halve it, answers that come back as asked raise it again by one request per
+    /// round (see `InFlightLimit`). Default: 1,024, so that only the API's answers and the streams' own
+    /// `--concurrency` bound it.
+    public var maxRequestsInFlight: Int = 1024
     /// A PEM file of CA certificates to trust for HTTPS instead of the system's roots (certificates are
     /// always verified). Default: `nil`, the system's trust store.
     public var caBundlePath: String? = nil

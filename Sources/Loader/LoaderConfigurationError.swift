@@ -9,6 +9,8 @@ public struct LoaderConfigurationError: Error, Sendable, Hashable, CustomStringC
         public static let caBundleInvalid = Code(raw: "ca-bundle-invalid")
         /// The request rate cap is not a positive finite number.
         public static let invalidRateLimit = Code(raw: "invalid-rate-limit")
+        /// The cap of requests in flight is not a whole number of 1 or more.
+        public static let invalidInFlightLimit = Code(raw: "invalid-in-flight-limit")
         /// The API base URL is not `http://host[:port][/path]` or `https://…`.
         public static let invalidBaseURL = Code(raw: "invalid-base-url")
         /// The API id or secret is empty or holds a character a header value cannot carry.

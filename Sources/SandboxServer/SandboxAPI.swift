@@ -30,6 +30,8 @@ struct SandboxAPI: Sendable {
     private let apiID: [UInt8]
     private let apiSecret: [UInt8]
     private let faultState: Locked<(faults: SandboxFaults, random: UInt64)>
+    /// Vendor requests taken and not yet answered, for `SandboxFaults.maxConcurrentRequests`.
+    private let answering = Locked(0)
 
     init(configuration: SandboxConfiguration, recorder: SandboxRecorder, logger: Logger) {
         self.recorder = recorder
@@ -92,11 +94,35 @@ struct SandboxAPI: Sendable {
             if let refusal = authenticate(request, requestId: requestId) { return refusal }
             if let fault = injectedFault(request, requestId: requestId) { return fault }
         }
+        let faults = faults
+        var holdsPlace = false
+        if endpoint.requiresCredentials, let capacity = faults.maxConcurrentRequests {
+            holdsPlace = answering.withLock { count in
+                guard count < capacity else { return false }
+                count += 1
+                return true
+            }
+            guard holdsPlace else {
+                var response = SandboxResponse.error(status: 429, code: APIErrorCode.tooManyRequests,
+                                                     message: "too many requests at once (at most \(capacity))", requestId: requestId)
+                response.headers.append(("retry-after", String(faults.retryAfterSeconds)))
+                response.delay = faults.latency
+                return response
+            }
+        }
         var response = dispatch(request, endpoint, conversationId: conversationId, requestId: requestId)
         if endpoint.requiresCredentials {
             response.delay = faults.latency
         }
+        response.holdsPlace = holdsPlace
         return response
+    }
+
+    /// Gives back the place of a request counted by `SandboxFaults.maxConcurrentRequests`, once its
+    /// answer is delivered (or its connection gone).
+    func answered(_ response: SandboxResponse) {
+        guard response.holdsPlace else { return }
+        answering.withLock { $0 -= 1 }
     }
 
     private func dispatch(_ request: SandboxRequest, _ endpoint: Endpoint, conversationId: String?,

@@ -4,7 +4,8 @@ extension SandboxFaults {
     /// The JSON form used by `GET` and `POST /sandbox/v1/faults`.
     ///
     /// `{"tooManyRequestsRate","serviceUnavailableRate","internalErrorRate","dropConnectionRate",
-    /// "retryAfterSeconds","latencyMs","maxBodyBytes","seed"}`; `maxBodyBytes` is `null` when unset.
+    /// "retryAfterSeconds","latencyMs","maxBodyBytes","maxConcurrentRequests","seed"}`; `maxBodyBytes`
+    /// and `maxConcurrentRequests` are `null` when unset.
     public var json: JSONValue {
         let (seconds, attoseconds) = latency.components
         let latencyMs = seconds * 1000 + attoseconds / 1_000_000_000_000_000
@@ -16,6 +17,7 @@ extension SandboxFaults {
             ("retryAfterSeconds", .int(Int64(retryAfterSeconds))),
             ("latencyMs", .int(latencyMs)),
             ("maxBodyBytes", maxBodyBytes.map { .int(Int64($0)) } ?? .null),
+            ("maxConcurrentRequests", maxConcurrentRequests.map { .int(Int64($0)) } ?? .null),
             ("seed", .int(Int64(truncatingIfNeeded: seed))),
         ]))
     }
@@ -59,6 +61,14 @@ extension SandboxFaults {
                     let limit = try count(key, value)
                     guard limit > 0 else { throw SandboxError(code: .invalidFaults, message: "maxBodyBytes must be positive or null") }
                     faults.maxBodyBytes = limit
+                }
+            case "maxConcurrentRequests":
+                if case .null = value {
+                    faults.maxConcurrentRequests = nil
+                } else {
+                    let limit = try count(key, value)
+                    guard limit > 0 else { throw SandboxError(code: .invalidFaults, message: "maxConcurrentRequests must be positive or null") }
+                    faults.maxConcurrentRequests = limit
                 }
             case "seed": faults.seed = UInt64(try count(key, value))
             default:

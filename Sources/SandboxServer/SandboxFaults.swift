@@ -22,6 +22,10 @@ public struct SandboxFaults: Sendable, Hashable {
     /// A request body larger than this many bytes is answered `413` (`413-01`), like the configured
     /// `SandboxConfiguration.maxBodyBytes` but changeable at runtime; default `nil`, no extra limit.
     public var maxBodyBytes: Int? = nil
+    /// The most vendor requests answered at once (from the moment one is taken until its answer is written,
+    /// `latency` included); one more is answered `429` (`429-01`) with `Retry-After`, as an API at its
+    /// capacity does. Default `nil`, no limit.
+    public var maxConcurrentRequests: Int? = nil
     /// Seed of the fault decisions; default 1.
     public var seed: UInt64 = 1
 
@@ -31,7 +35,7 @@ public struct SandboxFaults: Sendable, Hashable {
     /// Whether any fault or delay is configured.
     public var isActive: Bool {
         tooManyRequestsRate > 0 || serviceUnavailableRate > 0 || internalErrorRate > 0 || dropConnectionRate > 0
-            || latency > .zero || maxBodyBytes != nil
+            || latency > .zero || maxBodyBytes != nil || maxConcurrentRequests != nil
     }
 
     /// The fraction of requests that meet a random fault (drop, 429, 503 or 500).

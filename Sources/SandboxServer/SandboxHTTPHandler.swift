@@ -86,6 +86,7 @@ final class SandboxHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func write(_ response: SandboxResponse, keepAlive: Bool, version: HTTPVersion,
                        context: ChannelHandlerContext) {
+        api.answered(response)
         guard case .respond = response.delivery else {
             context.close(promise: nil)
             return

@@ -16,6 +16,9 @@ struct SandboxResponse: Sendable {
     var delivery: Delivery = .respond
     /// Time to wait before delivering (an injected fault).
     var delay: Duration = .zero
+    /// Whether the request holds one of the places `SandboxFaults.maxConcurrentRequests` counts, to be
+    /// given back once the answer is delivered.
+    var holdsPlace = false
 
     /// A JSON answer.
     init(status: Int, json: JSONValue, headers: [(name: String, value: String)] = []) {

@@ -26,8 +26,9 @@ struct SandboxCommand: AsyncParsableCommand {
         GET /sandbox/v1/conversations, POST /sandbox/v1/reset, GET and POST /sandbox/v1/faults.
 
         Faults: the --fault-* options make a share of vendor requests fail (429 with Retry-After, 503, 500, or \
-        a connection closed without an answer), decided by a generator seeded with --fault-seed. They can be \
-        changed while running: POST /sandbox/v1/faults with a JSON object such as \
+        a connection closed without an answer), decided by a generator seeded with --fault-seed; \
+        --fault-max-concurrent N answers 429 to every request beyond N being answered at once, as an API at \
+        its capacity does. They can be changed while running: POST /sandbox/v1/faults with a JSON object such as \
         {"tooManyRequestsRate":0.1,"latencyMs":20,"maxBodyBytes":4096}; members left out keep their value.
 
         On start one line is printed to standard output: "asapp-sandbox listening on http://HOST:PORT". \
@@ -68,6 +69,10 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(name: .customLong("fault-latency-ms"), help: ArgumentHelp("Delay added before every answer.", valueName: "MS"))
     var faultLatencyMs: Int = 0
 
+    @Option(name: .customLong("fault-max-concurrent"),
+            help: ArgumentHelp("Answer 429 with Retry-After to requests beyond N being answered at once (--fault-latency-ms included).", valueName: "N"))
+    var faultMaxConcurrent: Int?
+
     @Option(name: .customLong("fault-seed"), help: "Seed of the fault decisions (the same seed and requests meet the same faults).")
     var faultSeed: UInt64 = 1
 
@@ -89,6 +94,7 @@ struct SandboxCommand: AsyncParsableCommand {
         }
         guard retryAfter >= 0 else { throw ValidationError("--retry-after must be 0 or more") }
         guard faultLatencyMs >= 0 else { throw ValidationError("--fault-latency-ms must be 0 or more") }
+        if let faultMaxConcurrent, faultMaxConcurrent < 1 { throw ValidationError("--fault-max-concurrent must be 1 or more") }
     }
 
     func run() async throws {
@@ -115,6 +121,7 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.faults.internalErrorRate = fault500Rate
         configuration.faults.dropConnectionRate = faultDropRate
         configuration.faults.latency = .milliseconds(faultLatencyMs)
+        configuration.faults.maxConcurrentRequests = faultMaxConcurrent
         configuration.faults.seed = faultSeed
         if Self.environment("ASAPP_SANDBOX_API_SECRET") == nil {
             logger.warning("sandbox using demo credentials", metadata: ["reason": "ASAPP_SANDBOX_API_SECRET is not set"])

@@ -38,7 +38,7 @@ struct SandboxFaultControlTests {
 
     @Test("bad fault settings are refused and change nothing", arguments: [
         #"{"tooManyRequestsRate":1.5}"#, #"{"noSuchFault":1}"#, #"{"tooManyRequestsRate":0.6,"serviceUnavailableRate":0.6}"#,
-        #"{"latencyMs":-1}"#, #"{"maxBodyBytes":0}"#, #"[1]"#,
+        #"{"latencyMs":-1}"#, #"{"maxBodyBytes":0}"#, #"{"maxConcurrentRequests":0}"#, #"{"maxConcurrentRequests":1.5}"#, #"[1]"#,
     ])
     func badSettings(_ body: String) async throws {
         try await SandboxHarness.with { harness in
@@ -62,6 +62,38 @@ struct SandboxFaultControlTests {
             #expect(harness.sandbox.recorder.acceptedItemCount(.convo) == 1)
             _ = try await harness.send(.POST, "/sandbox/v1/faults", body: #"{"maxBodyBytes":null}"#, credentials: nil)
             #expect(try await harness.send(.POST, "/metadata-ingestion/v1/many-convo-metadata", body: many).status == 200)
+        }
+    }
+
+    @Test("a capacity answers 429 with Retry-After to requests beyond it while the ones it took are being answered, and takes more once they are")
+    func capacityFault() async throws {
+        try await SandboxHarness.with { harness in
+            let set = try await harness.send(.POST, "/sandbox/v1/faults", body: #"{"maxConcurrentRequests":3,"latencyMs":5000,"retryAfterSeconds":2}"#,
+                                             credentials: nil)
+            #expect(set.json["maxConcurrentRequests"] == .int(3))
+            // Three taken, each answered 5 s later; they are counted when taken.
+            let held = (0..<3).map { _ in Task { try await harness.send(.POST, Self.path, body: Self.item) } }
+            let recorder = harness.sandbox.recorder
+            for _ in 0..<1000 where recorder.requestCount(.singleAgentMetadata, status: 200) < 3 { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(recorder.requestCount(.singleAgentMetadata, status: 200) == 3)
+            // While they wait, every other request is refused, at once (the latency is now zero).
+            var faults = harness.sandbox.faults
+            faults.latency = .zero
+            harness.sandbox.faults = faults
+            for _ in 0..<5 {
+                let refused = try await harness.send(.POST, Self.path, body: Self.item)
+                #expect(refused.status == 429)
+                #expect(refused.errorCode == "429-01")
+                #expect(refused.headers.first(name: "retry-after") == "2")
+                #expect(refused.errorMessage?.contains("at most 3") == true)
+            }
+            for task in held { #expect(try await task.value.status == 200) }
+            #expect(recorder.acceptedItemCount(.agent) == 3)
+            // Their places were given back with their answers.
+            for _ in 0..<3 { #expect(try await harness.send(.POST, Self.path, body: Self.item).status == 200) }
+            #expect(recorder.requestCount(.singleAgentMetadata, status: 429) == 5)
+            _ = try await harness.send(.POST, "/sandbox/v1/faults", body: #"{"maxConcurrentRequests":null,"retryAfterSeconds":1}"#, credentials: nil)
+            #expect(harness.sandbox.faults == SandboxFaults())
         }
     }
 
