@@ -199,7 +199,11 @@ struct StreamRun: Sendable {
         case .metadata(_, let batched): batched ? (section.batchSize ?? context.configuration.defaultBatchSize) : 1
         case .conversations: StreamRun.conversationsPerBatch
         }
-        let maxInFlight = max(1, context.configuration.maxInFlightBatches)
+        // A conversations batch sends `conversationRequestsPerBatch` create requests at once.
+        let maxInFlight: Int = switch kind {
+        case .metadata: max(1, context.configuration.maxInFlightBatches)
+        case .conversations: max(1, context.configuration.conversationsInFlight / StreamRun.conversationRequestsPerBatch)
+        }
         let reader = section.source.read == .cursor ? extractor.cursor(after: progress.result.start, in: range) : nil
         let pageSize = context.configuration.pageSize
         let throttle = self.throttle

@@ -16,8 +16,15 @@ public struct SyncConfiguration: Sendable {
     public var pageSize: Int = WatermarkExtractor.defaultPageSize
     /// Items per request for streams that do not set `batch_size`. Default: 1,000 (the API's limit).
     public var defaultBatchSize: Int = 1000
-    /// Requests of one stream in flight at once. Default: 4.
+    /// Requests of one metadata stream in flight at once, each a batch of up to `defaultBatchSize` items.
+    /// Default: 4.
     public var maxInFlightBatches: Int = 4
+    /// Conversations of a transcripts stream delivered at once, each with one request in flight at a time
+    /// (its creation, then its messages' batches in order), and create requests in flight in its
+    /// conversations phase. Default: 32: its requests are small, so what bounds them is the API's time
+    /// to answer. At 20 ms an answer, 4 at once delivered about 5,000 messages a second, 32 about 24,000
+    /// (BENCHMARKS.md).
+    public var conversationsInFlight: Int = 32
     /// How each run's upper bound is kept below rows that may still commit. Default: no lag, open
     /// transactions respected.
     public var bound = BoundPolicy()

@@ -49,8 +49,9 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Items per request for streams that set no batch_size (1-1000).")
     var batchSize: Int = 1000
 
-    @Option(name: .customLong("concurrency"), help: "Requests of one stream in flight at once (conversations at once, for transcripts).")
-    var concurrency: Int = 4
+    @Option(name: .customLong("concurrency"),
+            help: "Requests of one stream in flight at once (conversations at once, for transcripts). Default: 4 batches for a metadata stream, 32 conversations for transcripts.")
+    var concurrency: Int?
 
     @Option(name: .customLong("every"), help: ArgumentHelp("Run again at this interval until stopped (e.g. 30s, 5m, 1h).", valueName: "DURATION"))
     var every: String?
@@ -73,7 +74,7 @@ struct SyncCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...1000).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 1000 (the API's limit)") }
         guard pageSize >= 1 else { throw ValidationError("--page-size must be at least 1") }
-        guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 64") }
+        if let concurrency, !(1...256).contains(concurrency) { throw ValidationError("--concurrency must be between 1 and 256") }
         if let every, DurationText.parse(every).map({ $0 >= .seconds(1) }) != true {
             throw ValidationError("--every must be a duration of at least 1s, such as 30s, 5m or 1h")
         }
@@ -93,7 +94,10 @@ struct SyncCommand: AsyncParsableCommand {
         configuration.waitForLock = waitForLock
         configuration.pageSize = pageSize
         configuration.defaultBatchSize = batchSize
-        configuration.maxInFlightBatches = concurrency
+        if let concurrency {
+            configuration.maxInFlightBatches = concurrency
+            configuration.conversationsInFlight = concurrency
+        }
         configuration.bound = BoundPolicy(lag: DurationText.parse(lag) ?? .zero)
         Signals.install()
         configuration.stop = processStop

@@ -65,17 +65,22 @@ struct SyncHarness {
         }
     }
 
-    func configuration(pageSize: Int = 5000, concurrency: Int = 4) -> SyncConfiguration {
+    /// A configuration against this harness; `concurrency`, when given, bounds both metadata batches and
+    /// transcripts' conversations in flight, as `--concurrency` does.
+    func configuration(pageSize: Int = 5000, concurrency: Int? = nil) -> SyncConfiguration {
         var loader = LoaderConfiguration(credentials: APICredentials(id: Self.apiID, secret: Self.apiSecret))
         loader.baseURL = sandbox.baseURL
         loader.initialBackoff = .milliseconds(5)
         var configuration = SyncConfiguration(source: PostgresConfiguration(connectionString: databaseURL), loader: loader)
         configuration.pageSize = pageSize
-        configuration.maxInFlightBatches = concurrency
+        if let concurrency {
+            configuration.maxInFlightBatches = concurrency
+            configuration.conversationsInFlight = concurrency
+        }
         return configuration
     }
 
-    func sync(mapping text: String = SyncHarness.mappingText, pageSize: Int = 5000, concurrency: Int = 4) async throws -> SyncReport {
+    func sync(mapping text: String = SyncHarness.mappingText, pageSize: Int = 5000, concurrency: Int? = nil) async throws -> SyncReport {
         let mapping = try MappingParser.parse(text, path: "test.yaml")
         return try await SyncRunner(configuration: configuration(pageSize: pageSize, concurrency: concurrency),
                                     logger: Logger(label: "test")).run(mapping: mapping)
