@@ -112,6 +112,15 @@ struct ProcessTests {
         #expect(result.stdout.isEmpty)
     }
 
+    @Test(arguments: ["0", "257"])
+    func syncRefusesAConcurrencyOutOfRange(_ value: String) async throws {
+        let path = try writeTemporary(SyncHarness.mappingText, name: "good.yaml")
+        let result = try await CLI.run(["sync", "--mapping", path, "--database-url", "postgresql://nobody@127.0.0.1:1/none", "--concurrency", value],
+                                       environment: ["ASAPP_API_ID": "x", "ASAPP_API_SECRET": "y"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--concurrency must be between 1 and 256"))
+    }
+
     @Test func processKilledBetweenBatchesResumesWithoutLosingARow() async throws {
         try await SyncHarness.with { h in
             try await h.insert(1...150, at: "2024-03-01T10:00:00Z")
