@@ -7,10 +7,12 @@ import Synchronization
 /// answer of overload (`429`, `503`) halves it, starting from the requests actually in flight when the
 /// limit was higher than that; the other answers of a burst sent before that cut do not cut it again, so
 /// one crowded moment halves it once. Every other answer to a request sent since the last cut that
-/// arrives while the limit is full raises it by 1/limit: one request more per round of answers. A
-/// transport failure says nothing about load and leaves
-/// it as it is. Requests waiting for room go in the order they came; a request that waits out a backoff
-/// holds no room meanwhile.
+/// arrives while the limit is full raises it by 1/limit, one request more per round of answers, until it
+/// is one short of the level that met the overload; from there it creeps up sixteen times slower, so an
+/// API at a fixed capacity is probed past it once in a long while rather than once per climb (each probe
+/// costs a request its `Retry-After`). A transport failure says nothing about load and leaves it as it
+/// is. Requests waiting for room go in the order they came; a request that waits out a backoff holds no
+/// room meanwhile.
 ///
 /// Callers still bound their own requests (`--concurrency`): the limit only ever takes away, never lets
 /// a stream send more than it would without it.
@@ -46,6 +48,8 @@ final class InFlightLimit: Sendable {
         var issued: UInt64 = 0
         /// `issued` when the limit was last cut: permits up to it were taken out before the cut.
         var cutAt: UInt64 = 0
+        /// The requests in flight (or the limit, if lower) when the last cut's overload was met.
+        var overloadedAt = Double.infinity
         var waiters: [Waiter] = []
         var nextWaiter: UInt64 = 0
 
@@ -104,10 +108,12 @@ final class InFlightLimit: Sendable {
             let wasFull = state.inFlight >= max(1, Int(state.limit))
             switch signal {
             case .overloaded where permit.sequence > state.cutAt:
-                state.limit = max(1, min(state.limit, Double(state.inFlight)) / 2)
+                state.overloadedAt = min(state.limit, Double(state.inFlight))
+                state.limit = max(1, state.overloadedAt / 2)
                 state.cutAt = state.issued
             case .answered where wasFull && permit.sequence > state.cutAt:
-                state.limit = min(Double(ceiling), state.limit + 1 / state.limit)
+                let step = state.limit + 1 < state.overloadedAt ? 1 / state.limit : 1 / (16 * state.limit)
+                state.limit = min(Double(ceiling), state.limit + step)
             case .overloaded, .answered, .unknown:
                 break
             }
