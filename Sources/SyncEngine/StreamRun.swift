@@ -130,14 +130,15 @@ struct StreamRun: Sendable {
     /// crash the batches in flight are created again, which is an update (same id), and a batch takes a
     /// few milliseconds, so a run that keeps crashing still moves.
     static let conversationsPerBatch = 32
-    /// Create requests of one batch in flight at once (times the batches in flight).
+    /// Create requests of one batch in flight at once (times the batches in flight), unless
+    /// `conversationsInFlight` is lower.
     static let conversationRequestsPerBatch = 4
 
     /// Creates `items` with a few requests in flight; results in the items' order. When one fails to be
     /// delivered, the whole batch counts as not delivered (creating is idempotent by `externalId`).
     private func createConversations(_ items: [EncodedJSON]) async throws(DeliveryError) -> [ItemResult] {
         let client = context.client
-        let width = StreamRun.conversationRequestsPerBatch
+        let width = min(StreamRun.conversationRequestsPerBatch, max(1, context.configuration.conversationsInFlight))
         let answers = await withTaskGroup(of: CreateAnswer.self, returning: [CreateAnswer].self) { group in
             var answers: [CreateAnswer] = []
             answers.reserveCapacity(items.count)
@@ -199,7 +200,7 @@ struct StreamRun: Sendable {
         case .metadata(_, let batched): batched ? (section.batchSize ?? context.configuration.defaultBatchSize) : 1
         case .conversations: StreamRun.conversationsPerBatch
         }
-        // A conversations batch sends `conversationRequestsPerBatch` create requests at once.
+        // A conversations batch sends up to `conversationRequestsPerBatch` create requests at once.
         let maxInFlight: Int = switch kind {
         case .metadata: max(1, context.configuration.maxInFlightBatches)
         case .conversations: max(1, context.configuration.conversationsInFlight / StreamRun.conversationRequestsPerBatch)

@@ -246,4 +246,42 @@ struct TranscriptSyncTests {
             #expect(try await h.sync().totals.rowsRead == 0)
         }
     }
+
+    @Test func anAPIAtItsCapacitySlowsTheDefaultConcurrencyDownAndEveryMessageArrivesOnceInOrder() async throws {
+        try await TranscriptHarness.with { h in
+            // 120 conversations of 5 messages: far more than the API takes at once.
+            _ = try await h.base.connection.query("""
+                INSERT INTO public.tconv
+                SELECT c, 'conv-' || c, 'cust-' || c, 'Ana', 'agent-' || c, 'Bo', 'web', '2024-05-01T07:59:00Z', '2024-05-01T08:00:00Z'
+                FROM generate_series(1, 120) AS c
+                """)
+            _ = try await h.base.connection.query("""
+                INSERT INTO public.tmsg
+                SELECT c * 10 + m, c, CASE WHEN m % 2 = 0 THEN 'AGENT' ELSE 'CUSTOMER' END, 's-' || c, 'm-' || c || '-' || m,
+                       '2024-05-01T08:00:00Z'::timestamptz + make_interval(secs => 10 - m), '2024-05-01T09:00:00Z'
+                FROM generate_series(1, 120) AS c, generate_series(1, 5) AS m
+                """)
+            var faults = SandboxFaults()
+            faults.maxConcurrentRequests = 4
+            faults.latency = .milliseconds(5)
+            faults.retryAfterSeconds = 0
+            h.base.sandbox.faults = faults
+            // Attempts enough that the test is about the limit adapting, not about the retry bound.
+            var configuration = h.base.configuration()
+            configuration.loader.maxAttempts = 12
+            #expect(configuration.conversationsInFlight == 32)
+            let mapping = try MappingParser.parse(TranscriptHarness.mappingText, path: "test.yaml")
+            let report = try await SyncRunner(configuration: configuration, logger: Logger(label: "test")).run(mapping: mapping)
+            #expect(report.status == .succeeded)
+            // The default sent more than the API takes at once, so it met refusals, and settled under them.
+            let refused = h.recorder.requestCount(.createConversation, status: 429) + h.recorder.requestCount(.createMessageBatch, status: 429)
+            #expect(refused > 0)
+            #expect(h.recorder.requestCount(.createConversation, status: 200) == 120)
+            #expect(h.recorder.requestCount(.createMessageBatch, status: 200) == 120)
+            for c in 1...120 {
+                #expect(h.texts("conv-\(c)") == (1...5).reversed().map { "m-\(c)-\($0)" }, "conversation \(c)")
+                #expect(h.recorder.conversation(externalId: "conv-\(c)")?.updateCount == 1, "conversation \(c) was written more than once")
+            }
+        }
+    }
 }
