@@ -2,6 +2,7 @@ public import APIContract
 public import Logging
 import NIOCore
 import NIOHTTP1
+import Synchronization
 public import SyncCore
 
 /// The one way the connector talks to the API: authenticated JSON requests over pooled keep-alive
@@ -19,6 +20,8 @@ public final class APIClient: Sendable {
     let rateLimiter: RequestRateLimiter?
     /// Requests in flight, cut when the API answers that it is overloaded.
     let inFlight: InFlightLimit
+    /// Whether a cut of `inFlight` was logged at `info` already (later ones go to `debug`).
+    private let cutLogged = Atomic<Bool>(false)
 
     init(configuration: LoaderConfiguration, logger: Logger) throws(LoaderConfigurationError) {
         try configuration.validate()
@@ -98,7 +101,11 @@ public final class APIClient: Sendable {
                     throw error
                 }
                 let status = response.status
-                inFlight.release(permit, status == 429 || status == 503 ? .overloaded : .answered)
+                if let limit = inFlight.release(permit, status == 429 || status == 503 ? .overloaded : .answered) {
+                    let first = !cutLogged.exchange(true, ordering: .relaxed)
+                    logger.log(level: first ? .info : .debug, "the API answered that it is overloaded: fewer requests in flight from now on",
+                               metadata: ["endpoint": "\(path)", "status": "\(status)", "in-flight-limit": "\(limit)"])
+                }
                 let bytes = Array(response.body.readableBytesView)
                 // Only an error's envelope carries a request id; a success is not parsed here.
                 let parsed = (200..<300).contains(status) || bytes.isEmpty ? nil : try? JSONParser.parse(bytes)

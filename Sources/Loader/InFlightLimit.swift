@@ -29,8 +29,8 @@ final class InFlightLimit: Sendable {
 
     /// Room for one request, given back with `release(_:_:)`.
     struct Permit: Sendable {
-        /// The permits handed out before this one, so an overload answer can tell whether the request
-        /// went out before or after the last cut.
+        /// Its place in the order permits were handed out, so an overload answer can tell whether the
+        /// request went out before or after the last cut.
         fileprivate let sequence: UInt64
     }
 
@@ -103,14 +103,19 @@ final class InFlightLimit: Sendable {
     }
 
     /// Gives back `permit`'s room, with what its request's answer says about the API's load.
-    func release(_ permit: Permit, _ signal: Signal) {
-        let woken: [(CheckedContinuation<Permit, any Error>, Permit)] = state.withLock { state in
+    ///
+    /// - Returns: the new limit when this answer cut it, else `nil`.
+    @discardableResult
+    func release(_ permit: Permit, _ signal: Signal) -> Int? {
+        let (woken, cut): ([(CheckedContinuation<Permit, any Error>, Permit)], Int?) = state.withLock { state in
             let wasFull = state.inFlight >= max(1, Int(state.limit))
+            var cut: Int?
             switch signal {
             case .overloaded where permit.sequence > state.cutAt:
                 state.overloadedAt = min(state.limit, Double(state.inFlight))
                 state.limit = max(1, state.overloadedAt / 2)
                 state.cutAt = state.issued
+                cut = Int(state.limit)
             case .answered where wasFull && permit.sequence > state.cutAt:
                 let step = state.limit + 1 < state.overloadedAt ? 1 / state.limit : 1 / (16 * state.limit)
                 state.limit = min(Double(ceiling), state.limit + step)
@@ -123,9 +128,10 @@ final class InFlightLimit: Sendable {
                 let waiter = state.waiters.removeFirst()
                 woken.append((waiter.continuation, state.issue()))
             }
-            return woken
+            return (woken, cut)
         }
         for (continuation, permit) in woken { continuation.resume(returning: permit) }
+        return cut
     }
 
     /// Removes waiter `id`, if it still waits, and ends its wait with `CancellationError`.

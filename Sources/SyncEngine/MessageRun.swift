@@ -309,9 +309,9 @@ struct MessageRun: Sendable {
     }
 
     /// Delivers whole conversations read together: their ids and progress are looked up at once, they go
-    /// `conversationsInFlight` at a time (each one's batches strictly in order), and what the API acknowledged is
-    /// committed in one transaction. A conversation with progress in the window (a resumed run) is
-    /// delivered on its own path, after its progress.
+    /// `conversationsInFlight` at a time (each one's batches strictly in order), and what the API
+    /// acknowledged is committed in one transaction. A conversation with progress in the window (a
+    /// resumed run) is delivered on its own path, after its progress.
     private func deliverGroup(_ conversations: [ConversationRows], mappers: [RowMapper], window: MessageWindow, queries: Queries,
                               source: PostgresConnection) async -> ConversationResult {
         var out = ConversationResult()

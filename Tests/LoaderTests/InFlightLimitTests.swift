@@ -1,6 +1,7 @@
 import APIContract
 import Foundation
 @testable import Loader
+import Logging
 import SandboxServer
 import SyncCore
 import Testing
@@ -157,8 +158,10 @@ struct InFlightLimitTests {
         faults.maxConcurrentRequests = 4
         faults.latency = .milliseconds(20)
         faults.retryAfterSeconds = 0
+        let log = CapturedLog()
+        let logger = Logger(label: "loader-test") { _ in log }
         try await LoaderSandbox.with(faults: faults) { sandbox, configuration in
-            let (results, limit) = try await APIClient.withClient(configuration, logger: LoaderSandbox.logger) { client in
+            let (results, limit) = try await APIClient.withClient(configuration, logger: logger) { client in
                 let results = try await withThrowingTaskGroup(of: [ItemResult].self, returning: [ItemResult].self) { group in
                     for worker in 0..<32 {
                         group.addTask {
@@ -182,6 +185,11 @@ struct InFlightLimitTests {
             #expect(refused > 0)
             #expect(refused < 160, "\(refused) requests were answered 429")
             #expect(limit <= 8, "the limit ended at \(limit), above what the API takes")
+            // The first cut is told at info, the others at debug, each with the new limit.
+            let cuts = log.entries.filter { $0.message.hasPrefix("the API answered that it is overloaded") }
+            #expect(cuts.filter { $0.level == .info }.count == 1)
+            #expect(cuts.count > 1)
+            #expect(cuts.allSatisfy { $0.metadata["in-flight-limit"] != nil && $0.metadata["status"] == "429" })
         }
     }
 }
@@ -195,5 +203,37 @@ final class Mutexed<Value>: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return body(&value)
+    }
+}
+
+/// A log handler that keeps every entry, at every level, for tests to read.
+final class CapturedLog: LogHandler, @unchecked Sendable {
+    struct Entry {
+        let level: Logger.Level
+        let message: String
+        let metadata: [String: String]
+    }
+    private let lock = NSLock()
+    private var kept: [Entry] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    var entries: [Entry] {
+        lock.lock()
+        defer { lock.unlock() }
+        return kept
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let entry = Entry(level: event.level, message: "\(event.message)",
+                          metadata: (event.metadata ?? [:]).mapValues { "\($0)" })
+        lock.lock()
+        kept.append(entry)
+        lock.unlock()
     }
 }
