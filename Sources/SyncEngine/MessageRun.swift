@@ -122,7 +122,7 @@ struct MessageRun: Sendable {
     static let aloneRows = 3000
     /// Rows per page of the window's streaming read. Default: 5,000.
     static let pageRows = 5000
-    /// Groups in flight at once; each delivers its conversations `conversationsInFlight` at a time.
+    /// Groups in flight at once; each delivers its conversations `smallRequestsInFlight` at a time.
     static let groupsInFlight = 2
 
     /// What one conversation's delivery did.
@@ -309,7 +309,7 @@ struct MessageRun: Sendable {
     }
 
     /// Delivers whole conversations read together: their ids and progress are looked up at once, they go
-    /// `conversationsInFlight` at a time (each one's batches strictly in order), and what the API
+    /// `smallRequestsInFlight` at a time (each one's batches strictly in order), and what the API
     /// acknowledged is committed in one transaction. A conversation with progress in the window (a
     /// resumed run) is delivered on its own path, after its progress.
     private func deliverGroup(_ conversations: [ConversationRows], mappers: [RowMapper], window: MessageWindow, queries: Queries,
@@ -323,7 +323,7 @@ struct MessageRun: Sendable {
             let progress = try await store.messageProgress(checkpoint, conversationKeys: keys)
             let fresh = conversations.filter { progress[$0.key] == nil }
             resumed = conversations.filter { progress[$0.key] != nil }.map(\.key)
-            let width = max(1, context.configuration.conversationsInFlight)
+            let width = max(1, context.configuration.smallRequestsInFlight)
             // Spread over the mapping executors (when there are): the conversations' messages are mapped
             // on every core, each by the mapper of its task's place (see `StreamRun.mappers`).
             let executors = context.configuration.mappingExecutors

@@ -16,15 +16,16 @@ public struct SyncConfiguration: Sendable {
     public var pageSize: Int = WatermarkExtractor.defaultPageSize
     /// Items per request for streams that do not set `batch_size`. Default: 1,000 (the API's limit).
     public var defaultBatchSize: Int = 1000
-    /// Requests of one metadata stream in flight at once, each a batch of up to `defaultBatchSize` items.
-    /// Default: 4.
+    /// Requests of a batched metadata stream in flight at once, each a batch of up to `defaultBatchSize`
+    /// items. Default: 4: mapping a batch of 1,000 takes about as long as a distant API takes to answer.
     public var maxInFlightBatches: Int = 4
-    /// Conversations of a transcripts stream delivered at once, each with one request in flight at a time
-    /// (its creation, then its messages' batches in order), and create requests in flight in its
-    /// conversations phase. Default: 32: its requests are small, so what bounds them is the API's time
-    /// to answer: at 20 ms an answer, 4 at once delivered about 4,900 messages a second, 32 about 15,800
-    /// (BENCHMARKS.md).
-    public var conversationsInFlight: Int = 32
+    /// Requests in flight at once for a stream whose requests are small: a metadata stream sent with
+    /// `delivery: single` (one item each), and a transcripts stream, where it is the conversations
+    /// delivered at once in each group (each with one request in flight at a time: its creation, then its
+    /// messages' batches in order) and the create requests in flight of its conversations phase. Default:
+    /// 32: what bounds such requests is the API's time to answer. At 20 ms an answer, transcripts went
+    /// from about 4,900 messages a second at 4 to 15,800 at 32 (BENCHMARKS.md).
+    public var smallRequestsInFlight: Int = 32
     /// How each run's upper bound is kept below rows that may still commit. Default: no lag, open
     /// transactions respected.
     public var bound = BoundPolicy()

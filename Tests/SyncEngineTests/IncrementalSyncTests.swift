@@ -66,6 +66,27 @@ struct IncrementalSyncTests {
         }
     }
 
+    @Test func singleDeliverySendsOneRequestPerItemAndCommitsThemThirtyTwoAtATime() async throws {
+        try await SyncHarness.with { h in
+            // Row 40's id breaks the contract's pattern: it is rejected before anything is sent.
+            try await h.insert(1...70, at: "2024-03-01T10:00:00Z", externalID: { $0 == 40 ? "conv 40!" : "conv-\($0)" })
+            let text = SyncHarness.mappingText.replacingOccurrences(of: "batch_size: 3", with: "delivery: single")
+            let report = try await h.sync(mapping: text)
+            #expect(report.status == .completedWithRejects)
+            let stream = try #require(report.streams.first)
+            #expect(stream.totals.itemsSent == 69)
+            #expect(stream.totals.requests == 69)
+            // 70 rows in batches of 32: three commits, not one per item.
+            #expect(stream.batches == 3)
+            #expect(h.sandbox.recorder.requestCount(.singleConvoMetadata, status: 200) == 69)
+            #expect(h.sandbox.recorder.requestCount(.manyConvoMetadata) == 0)
+            #expect(h.acceptedIDs.sorted() == (1...70).filter { $0 != 40 }.map { "conv-\($0)" }.sorted())
+            #expect(try await h.scalar("SELECT key FROM asapp_sync.checkpoints WHERE stream = 'convs'") == "70")
+            #expect(try await h.scalar("SELECT source_key FROM asapp_sync.rejects") == "40")
+            #expect(try await h.sync(mapping: text).totals.rowsRead == 0)
+        }
+    }
+
     @Test func aWatermarkComputedAcrossAJoinIsReadByCursorAndChangesOnEitherSideGo() async throws {
         try await SyncHarness.with { h in
             try await h.insert(1...10, at: "2024-03-01T10:00:00Z")

@@ -75,7 +75,7 @@ struct SyncHarness {
         configuration.pageSize = pageSize
         if let concurrency {
             configuration.maxInFlightBatches = concurrency
-            configuration.conversationsInFlight = concurrency
+            configuration.smallRequestsInFlight = concurrency
         }
         return configuration
     }
