@@ -46,6 +46,13 @@ extension SandboxFaults {
             }
             return Int(n)
         }
+        /// A positive whole number, or `null` for no limit.
+        func limit(_ key: String, _ value: JSONValue) throws -> Int? {
+            if case .null = value { return nil }
+            let n = try count(key, value)
+            guard n > 0 else { throw SandboxError(code: .invalidFaults, message: "\(key) must be positive or null") }
+            return n
+        }
         for (key, value) in object {
             switch key {
             case "tooManyRequestsRate": faults.tooManyRequestsRate = try rate(key, value)
@@ -54,22 +61,8 @@ extension SandboxFaults {
             case "dropConnectionRate": faults.dropConnectionRate = try rate(key, value)
             case "retryAfterSeconds": faults.retryAfterSeconds = try count(key, value)
             case "latencyMs": faults.latency = .milliseconds(try count(key, value))
-            case "maxBodyBytes":
-                if case .null = value {
-                    faults.maxBodyBytes = nil
-                } else {
-                    let limit = try count(key, value)
-                    guard limit > 0 else { throw SandboxError(code: .invalidFaults, message: "maxBodyBytes must be positive or null") }
-                    faults.maxBodyBytes = limit
-                }
-            case "maxConcurrentRequests":
-                if case .null = value {
-                    faults.maxConcurrentRequests = nil
-                } else {
-                    let limit = try count(key, value)
-                    guard limit > 0 else { throw SandboxError(code: .invalidFaults, message: "maxConcurrentRequests must be positive or null") }
-                    faults.maxConcurrentRequests = limit
-                }
+            case "maxBodyBytes": faults.maxBodyBytes = try limit(key, value)
+            case "maxConcurrentRequests": faults.maxConcurrentRequests = try limit(key, value)
             case "seed": faults.seed = UInt64(try count(key, value))
             default:
                 throw SandboxError(code: .invalidFaults, message: "unknown fault '\(key)'")
