@@ -8,6 +8,13 @@ import Testing
 
 @Suite("Requests in flight, cut by overload answers")
 struct InFlightLimitTests {
+    /// `count` permits of `limit`, taken one after another.
+    static func take(_ count: Int, of limit: InFlightLimit) async throws -> [InFlightLimit.Permit] {
+        var permits: [InFlightLimit.Permit] = []
+        for _ in 0..<count { permits.append(try await limit.acquire()) }
+        return permits
+    }
+
     /// Waits (briefly, polling) until `condition` holds; a test then asserts it.
     static func eventually(_ condition: () -> Bool) async {
         for _ in 0..<500 where !condition() { try? await Task.sleep(for: .milliseconds(2)) }
@@ -16,7 +23,7 @@ struct InFlightLimitTests {
     @Test("up to the limit, requests go at once; one more waits until a request gives its room back")
     func waitsForRoom() async throws {
         let limit = InFlightLimit(ceiling: 3)
-        var permits = [try await limit.acquire(), try await limit.acquire(), try await limit.acquire()]
+        var permits = try await Self.take(3, of: limit)
         #expect(limit.inFlight == 3)
         let fourth = Task { try await limit.acquire() }
         await Self.eventually { limit.waiting == 1 }
@@ -33,8 +40,7 @@ struct InFlightLimitTests {
     @Test("an overload answer halves the requests actually in flight, once for a whole burst")
     func overloadHalvesOncePerBurst() async throws {
         let limit = InFlightLimit(ceiling: 64)
-        var burst: [InFlightLimit.Permit] = []
-        for _ in 0..<16 { burst.append(try await limit.acquire()) }
+        var burst = try await Self.take(16, of: limit)
         // The ceiling is 64 but 16 were in flight: the cut starts from 16.
         limit.release(burst.removeFirst(), .overloaded)
         #expect(limit.limit == 8)
@@ -61,27 +67,22 @@ struct InFlightLimitTests {
     @Test("answers raise a full limit by about one request per round of answers, then slowly near the level that was overloaded, up to the ceiling")
     func answersRaiseFullLimit() async throws {
         let limit = InFlightLimit(ceiling: 12)
-        var permits: [InFlightLimit.Permit] = []
-        for _ in 0..<8 { permits.append(try await limit.acquire()) }
+        var permits = try await Self.take(8, of: limit)
         limit.release(permits.removeFirst(), .overloaded)
         #expect(limit.limit == 4)
         for permit in permits { limit.release(permit, .answered) }
         // A steady stream: the limit always full, each answer followed by the next request.
-        permits = []
-        for _ in 0..<4 { permits.append(try await limit.acquire()) }
-        for _ in 0..<40 {
-            limit.release(permits.removeFirst(), .answered)
-            while limit.inFlight < limit.limit { permits.append(try await limit.acquire()) }
-        }
-        // 8 were in flight at the overload: 4 + 1/4 + 1/4.25 + ... up to 7 within 17 answers, then
-        // 1/(16 × limit) an answer, 7.31 after 40 answers, 8.12 after 140, 10.77 after 540.
-        #expect(limit.limit == 7)
+        permits = try await Self.take(4, of: limit)
         func answer(_ count: Int) async throws {
             for _ in 0..<count {
                 limit.release(permits.removeFirst(), .answered)
                 while limit.inFlight < limit.limit { permits.append(try await limit.acquire()) }
             }
         }
+        try await answer(40)
+        // 8 were in flight at the overload: 4 + 1/4 + 1/4.25 + ... up to 7 within 17 answers, then
+        // 1/(16 × limit) an answer, 7.31 after 40 answers, 8.12 after 140, 10.77 after 540.
+        #expect(limit.limit == 7)
         try await answer(100)
         #expect(limit.limit == 8)
         try await answer(400)
@@ -90,8 +91,7 @@ struct InFlightLimitTests {
         #expect(limit.limit == 12, "the ceiling bounds it")
         // A limit that is not full learns nothing from its answers.
         let idle = InFlightLimit(ceiling: 64)
-        var few: [InFlightLimit.Permit] = []
-        for _ in 0..<6 { few.append(try await idle.acquire()) }
+        var few = try await Self.take(6, of: idle)
         idle.release(few.removeFirst(), .overloaded)
         #expect(idle.limit == 3)
         for permit in few { idle.release(permit, .answered) }
