@@ -12,12 +12,15 @@ import SyncCore
 /// The run fixes a window of messages (after the checkpoint, up to the last message present when it
 /// starts) and keeps it in the state schema. Each conversation with messages in the window gets them in
 /// `(order, key)` order, in batches of at most 300, strictly one batch after another; conversations run
-/// concurrently. The window is read once, in conversation order, and cut into groups of whole
-/// conversations: a group's acknowledged progress and rejects are committed in one transaction, so a run
-/// that dies resumes the same window, each conversation after its committed progress (what the groups in
-/// flight had sent goes again). A conversation with progress already (a resumed run) or too long to hold
-/// is delivered on its own, committing after every batch. When every conversation is done, the checkpoint
-/// moves to the window's end.
+/// concurrently, up to `smallRequestsInFlight` at once. The window is read once, in conversation order,
+/// in groups of whole conversations whose API ids and progress are looked up together. Each conversation
+/// starts as soon as there is room, and what the API acknowledged is committed (progress and rejects in
+/// one transaction) for every few delivered conversations, whichever group they came from: a slow
+/// conversation holds back nobody's commit but its own. A run that dies resumes the same window, each
+/// conversation after its committed progress; what was sent and not committed goes again, never more
+/// than `uncommittedRows` messages. A conversation with progress already (a resumed run) or too long to
+/// hold is delivered on its own, committing after every batch. When every conversation is done, the
+/// checkpoint moves to the window's end.
 struct MessageRun: Sendable {
     let stream: String
     let messages: MessagesMapping
@@ -104,26 +107,35 @@ struct MessageRun: Sendable {
     /// One conversation's messages as read, in order.
     typealias ConversationRows = (key: String, rows: [SourceRow])
 
-    /// What a delivery task takes on.
-    enum Job: Sendable {
-        /// Whole conversations read together: their ids and progress are looked up in one round trip
-        /// each and their progress committed in one transaction.
-        case group([ConversationRows])
-        /// A conversation too long to hold in memory: read and delivered on its own, one batch at a time.
-        case alone(String)
-    }
-
-    /// Rows of consecutive whole conversations delivered as one group. Default: 600. Progress is
-    /// committed per group, so a crash can send a group's messages again (the Conversations API has no
-    /// key to drop repeats): with two groups in flight, at most about as many messages as four
-    /// conversations' batches of 300 in flight would.
+    /// Rows of consecutive whole conversations read together: their API ids and progress are looked up in
+    /// one round trip each. Default: 600.
     static let groupRows = 600
-    /// A conversation with more messages than this is delivered on its own. Default: 3,000.
+    /// Rows of delivered conversations committed together, at the least: their progress and rejects go in
+    /// one transaction. Default: 300. Fewer are committed when nothing else is under way (the end of the
+    /// window, say) or the phase stops.
+    static let commitRows = 300
+    /// The most rows started and not yet committed at once, which bounds what a crash sends again (the
+    /// Conversations API has no key to drop repeats). Default: 1,500, five batches of 300: at 20 ms an
+    /// answer that keeps about 50 conversations in flight. A conversation longer than that starts when
+    /// nothing else is uncommitted; one delivered on its own holds a batch's worth.
+    static let uncommittedRows = 1500
+    /// A conversation with more messages than this is delivered on its own, committing as it goes.
+    /// Default: 3,000.
     static let aloneRows = 3000
     /// Rows per page of the window's streaming read. Default: 5,000.
     static let pageRows = 5000
-    /// Groups in flight at once; each delivers its conversations `smallRequestsInFlight` at a time.
-    static let groupsInFlight = 2
+
+    /// What a task of the phase reports.
+    enum Event: Sendable {
+        /// A conversation of a group delivered, or stopped by a failure: what the API acknowledged, not
+        /// committed yet.
+        case delivered(GroupMember)
+        /// A conversation delivered on its own, committing as it went.
+        case alone(ConversationResult)
+        /// Delivered conversations committed (unless `otherFailure` says the commit failed), and the rows
+        /// they held.
+        case committed(ConversationResult, rows: Int)
+    }
 
     /// What one conversation's delivery did.
     struct ConversationResult: Sendable {
@@ -191,31 +203,111 @@ struct MessageRun: Sendable {
 
         var failure: DeliveryError?
         var otherFailure: String?
-        try await withThrowingTaskGroup(of: ConversationResult.self) { group in
-            var inFlight = 0
-            func absorb(_ r: ConversationResult) {
-                inFlight -= 1
+        let width = max(1, context.configuration.smallRequestsInFlight)
+        // What a conversation delivered on its own may have sent and not committed: one batch.
+        let aloneRows = section.batchSize ?? APILimits.maxMessagesPerBatch
+        let executors = context.configuration.mappingExecutors
+        try await withThrowingTaskGroup(of: Event.self) { group in
+            // Conversations under way; rows started and not committed (under way, delivered, or being
+            // committed); delivered conversations waiting for a commit, one commit running at a time.
+            var running = 0
+            var uncommitted = 0
+            var delivered: [GroupMember] = []
+            var deliveredRows = 0
+            var committing = false
+            var commitFailed = false
+            var started = 0
+
+            func halted() -> Bool { failure != nil || otherFailure != nil }
+            func note(_ r: ConversationResult) {
                 result.stats += r.stats
                 result.batches += r.batches
                 if failure == nil, let f = r.failure { failure = f }
                 if otherFailure == nil, let f = r.otherFailure { otherFailure = f }
                 if r.connectionLost { result.connectionLost = true }
             }
-            func dispatch(_ job: Job, mappers: [RowMapper]) async throws -> Bool {
-                while inFlight >= MessageRun.groupsInFlight, let r = try await group.next() { absorb(r) }
-                if failure != nil || otherFailure != nil { return false }
-                if context.stopRequested {
-                    result.interrupted = true
+            func absorb(_ event: Event) {
+                switch event {
+                case .delivered(let member):
+                    running -= 1
+                    delivered.append(member)
+                    deliveredRows += member.stats.rowsRead
+                    if failure == nil, let f = member.failure { failure = f }
+                    if otherFailure == nil, let f = member.otherFailure { otherFailure = f }
+                case .alone(let r):
+                    running -= 1
+                    uncommitted -= aloneRows
+                    note(r)
+                case .committed(let r, let rows):
+                    committing = false
+                    uncommitted -= rows
+                    if r.otherFailure != nil { commitFailed = true }
+                    note(r)
+                }
+                // Once enough is delivered, and whatever is when nothing else is under way or the phase
+                // stops. After a failed commit nothing more is: those conversations go again next run.
+                if !committing, !commitFailed, !delivered.isEmpty,
+                   deliveredRows >= MessageRun.commitRows || running == 0 || halted() || context.stopRequested {
+                    committing = true
+                    let members = delivered
+                    let rows = deliveredRows
+                    delivered = []
+                    deliveredRows = 0
+                    group.addTask { .committed(await commit(members), rows: rows) }
+                }
+            }
+            /// Waits until a conversation of `rows` rows may start: a place among `width`, and room under
+            /// `uncommittedRows` (or nothing uncommitted). False when the phase stops instead.
+            func room(for rows: Int) async throws -> Bool {
+                while true {
+                    if halted() { return false }
+                    if context.stopRequested {
+                        result.interrupted = true
+                        return false
+                    }
+                    if running < width, uncommitted == 0 || uncommitted + rows <= MessageRun.uncommittedRows { return true }
+                    guard let event = try await group.next() else { return true }
+                    absorb(event)
+                }
+            }
+            /// Delivers a conversation on its own path, after its progress, committing after every batch.
+            func startAlone(_ key: String) async throws -> Bool {
+                guard try await room(for: aloneRows) else { return false }
+                running += 1
+                uncommitted += aloneRows
+                group.addTask { .alone(await deliverConversation(key, window: window, queries: queries, source: source)) }
+                return true
+            }
+            /// Looks up the API ids and progress of whole conversations read together, and starts each
+            /// when there is room. One with progress (a resumed run) goes on its own path, after it.
+            func admit(_ conversations: [ConversationRows], mappers: [RowMapper]) async throws -> Bool {
+                let keys = conversations.map(\.key)
+                let known: [String: KnownConversation]
+                let progress: [String: SyncPosition]
+                do {
+                    known = try await store.conversations(stream: conversationStream, sourceKeys: keys)
+                    progress = try await store.messageProgress(checkpoint, conversationKeys: keys)
+                } catch {
+                    if otherFailure == nil { otherFailure = RunContext.describe(error) }
+                    if StateSession.isReconnectable(error) { result.connectionLost = true }
                     return false
                 }
-                inFlight += 1
-                group.addTask {
-                    switch job {
-                    case .group(let conversations):
-                        return await deliverGroup(conversations, mappers: mappers, window: window, queries: queries, source: source)
-                    case .alone(let key):
-                        return await deliverConversation(key, window: window, queries: queries, source: source)
+                for conversation in conversations {
+                    if progress[conversation.key] != nil {
+                        guard try await startAlone(conversation.key) else { return false }
+                        continue
                     }
+                    guard try await room(for: conversation.rows.count) else { return false }
+                    running += 1
+                    uncommitted += conversation.rows.count
+                    let id = known[conversation.key]
+                    // Spread over the mapping executors (when there are): messages are mapped on every
+                    // core, each conversation by the mapper of its task's place (see `StreamRun.mappers`).
+                    let mapper = StreamRun.mapper(for: started, in: mappers)
+                    group.addTask(executorPreference: StreamRun.executor(for: started, in: executors)) {
+                        .delivered(await deliverRows(conversation, known: id, mapper: mapper))
+                    }
+                    started += 1
                 }
                 return true
             }
@@ -250,7 +342,7 @@ struct MessageRun: Sendable {
                             pending.append(whole)
                             pendingRows += whole.rows.count
                             if pendingRows >= MessageRun.groupRows {
-                                guard try await dispatch(.group(pending), mappers: mappers) else { stopped = true; break reading }
+                                guard try await admit(pending, mappers: mappers) else { stopped = true; break reading }
                                 pending = []
                                 pendingRows = 0
                             }
@@ -259,7 +351,7 @@ struct MessageRun: Sendable {
                     }
                     carry!.rows.append(row)
                     if carry!.rows.count > MessageRun.aloneRows {
-                        guard try await dispatch(.alone(conversationKey), mappers: mappers) else { stopped = true; break reading }
+                        guard try await startAlone(conversationKey) else { stopped = true; break reading }
                         carry = nil
                         restart = .conversation(conversationKey)
                         break
@@ -275,9 +367,10 @@ struct MessageRun: Sendable {
             }
             if !stopped {
                 if let whole = carry { pending.append(whole) }
-                if !pending.isEmpty { _ = try await dispatch(.group(pending), mappers: mappers) }
+                if !pending.isEmpty { _ = try await admit(pending, mappers: mappers) }
             }
-            while inFlight > 0, let r = try await group.next() { absorb(r) }
+            // What is under way ends, and what it delivered is committed.
+            while let event = try await group.next() { absorb(event) }
         }
         if let failure {
             result.failure = RunContext.describe(failure)
@@ -308,78 +401,28 @@ struct MessageRun: Sendable {
         var otherFailure: String?
     }
 
-    /// Delivers whole conversations read together: their ids and progress are looked up at once, they go
-    /// `smallRequestsInFlight` at a time (each one's batches strictly in order), and what the API
-    /// acknowledged is committed in one transaction. A conversation with progress in the window (a
-    /// resumed run) is delivered on its own path, after its progress.
-    private func deliverGroup(_ conversations: [ConversationRows], mappers: [RowMapper], window: MessageWindow, queries: Queries,
-                              source: PostgresConnection) async -> ConversationResult {
+    /// Commits the progress and rejects of delivered conversations in one transaction: what they did
+    /// counts once it is committed.
+    private func commit(_ members: [GroupMember]) async -> ConversationResult {
         var out = ConversationResult()
-        var resumed: [String] = []
+        var positions: [(conversationKey: String, position: SyncPosition)] = []
+        var rejects: [RejectRecord] = []
+        for member in members {
+            if let position = member.position { positions.append((member.key, position)) }
+            rejects += member.rejects
+        }
         do {
-            let store = context.store
-            let keys = conversations.map(\.key)
-            let known = try await store.conversations(stream: conversationStream, sourceKeys: keys)
-            let progress = try await store.messageProgress(checkpoint, conversationKeys: keys)
-            let fresh = conversations.filter { progress[$0.key] == nil }
-            resumed = conversations.filter { progress[$0.key] != nil }.map(\.key)
-            let width = max(1, context.configuration.smallRequestsInFlight)
-            // Spread over the mapping executors (when there are): the conversations' messages are mapped
-            // on every core, each by the mapper of its task's place (see `StreamRun.mappers`).
-            let executors = context.configuration.mappingExecutors
-            let members = await withTaskGroup(of: GroupMember.self) { group in
-                var members: [GroupMember] = []
-                var next = 0
-                func start(_ i: Int) {
-                    let conversation = fresh[i]
-                    let id = known[conversation.key]
-                    let mapper = StreamRun.mapper(for: i, in: mappers)
-                    group.addTask(executorPreference: StreamRun.executor(for: i, in: executors)) {
-                        await deliverRows(conversation, known: id, mapper: mapper)
-                    }
-                }
-                while next < min(width, fresh.count) { start(next); next += 1 }
-                while let member = await group.next() {
-                    members.append(member)
-                    if member.failure == nil, member.otherFailure == nil, !context.stopRequested, next < fresh.count {
-                        start(next)
-                        next += 1
-                    }
-                }
-                return members
-            }
-            var positions: [(conversationKey: String, position: SyncPosition)] = []
-            var rejects: [RejectRecord] = []
-            for member in members {
-                if let position = member.position { positions.append((member.key, position)) }
-                rejects += member.rejects
-            }
-            do {
-                try await store.commitMessages(checkpoint, runID: context.runID, progress: positions, rejects: rejects)
-            } catch {
-                out.otherFailure = RunContext.describe(error)
-                out.connectionLost = StateSession.isReconnectable(error)
-                return out
-            }
-            for member in members {
-                out.stats += member.stats
-                out.batches += member.batches
-                if out.failure == nil, let f = member.failure { out.failure = f }
-                if out.otherFailure == nil, let f = member.otherFailure { out.otherFailure = f }
-            }
-            if fresh.count > members.count, out.failure == nil, out.otherFailure == nil { return out }
+            try await context.store.commitMessages(checkpoint, runID: context.runID, progress: positions, rejects: rejects)
         } catch {
             out.otherFailure = RunContext.describe(error)
             out.connectionLost = StateSession.isReconnectable(error)
             return out
         }
-        for key in resumed where out.failure == nil && out.otherFailure == nil && !context.stopRequested {
-            let r = await deliverConversation(key, window: window, queries: queries, source: source)
-            out.stats += r.stats
-            out.batches += r.batches
-            out.failure = r.failure
-            out.otherFailure = r.otherFailure
-            out.connectionLost = r.connectionLost
+        for member in members {
+            out.stats += member.stats
+            out.batches += member.batches
+            if out.failure == nil, let f = member.failure { out.failure = f }
+            if out.otherFailure == nil, let f = member.otherFailure { out.otherFailure = f }
         }
         return out
     }

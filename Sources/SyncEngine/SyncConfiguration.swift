@@ -20,12 +20,13 @@ public struct SyncConfiguration: Sendable {
     /// items. Default: 4: mapping a batch of 1,000 takes about as long as a distant API takes to answer.
     public var maxInFlightBatches: Int = 4
     /// Requests in flight at once for a stream whose requests are small: a metadata stream sent with
-    /// `delivery: single` (one item each), and a transcripts stream, where it is the conversations
-    /// delivered at once in each group (each with one request in flight at a time: its creation, then its
-    /// messages' batches in order) and the create requests in flight of its conversations phase. Default:
-    /// 32: what bounds such requests is the API's time to answer. At 20 ms an answer, transcripts went
-    /// from about 4,900 messages a second at 4 to 15,800 at 32 (BENCHMARKS.md).
-    public var smallRequestsInFlight: Int = 32
+    /// `delivery: single` (one item each), and a transcripts stream, where it is the create requests in
+    /// flight of its conversations phase and the conversations delivered at once in its messages phase
+    /// (each with one request in flight at a time, its batches in order). Default: 64: what bounds such
+    /// requests is the API's time to answer, and the API's overload answers cut them (`InFlightLimit`).
+    /// At 20 ms an answer, transcripts went from about 4,900 messages a second at 4 to 15,800 at 32, and
+    /// to the figures of BENCHMARKS.md at 64.
+    public var smallRequestsInFlight: Int = 64
     /// How each run's upper bound is kept below rows that may still commit. Default: no lag, open
     /// transactions respected.
     public var bound = BoundPolicy()

@@ -269,7 +269,7 @@ struct TranscriptSyncTests {
             // Attempts enough that the test is about the limit adapting, not about the retry bound.
             var configuration = h.base.configuration()
             configuration.loader.maxAttempts = 12
-            #expect(configuration.smallRequestsInFlight == 32)
+            #expect(configuration.smallRequestsInFlight == 64)
             let mapping = try MappingParser.parse(TranscriptHarness.mappingText, path: "test.yaml")
             let report = try await SyncRunner(configuration: configuration, logger: Logger(label: "test")).run(mapping: mapping)
             #expect(report.status == .succeeded)
@@ -281,6 +281,81 @@ struct TranscriptSyncTests {
             for c in 1...120 {
                 #expect(h.texts("conv-\(c)") == (1...5).reversed().map { "m-\(c)-\($0)" }, "conversation \(c)")
                 #expect(h.recorder.conversation(externalId: "conv-\(c)")?.updateCount == 1, "conversation \(c) was written more than once")
+            }
+        }
+    }
+
+    @Test func aWindowOfSeveralPagesWithAConversationTooLongToHoldArrivesWholeAndInOrder() async throws {
+        try await TranscriptHarness.with { h in
+            _ = try await h.base.connection.query("""
+                INSERT INTO public.tconv
+                SELECT c, 'conv-' || c, 'cust-' || c, 'Ana', 'agent-' || c, 'Bo', 'web', '2024-05-01T07:59:00Z', '2024-05-01T08:00:00Z'
+                FROM generate_series(1, 40) AS c
+                """)
+            // 13,250 messages: the window is read in pages of 5,000, each read while the one before is
+            // delivered. Conversations straddle pages, and conversation 20 has 3,500 messages, too many to
+            // hold: it is delivered on its own, and the read goes on after it, not from the page that was
+            // read ahead in the middle of it.
+            _ = try await h.base.connection.query("""
+                INSERT INTO public.tmsg
+                SELECT c * 10000 + m, c, CASE WHEN m % 2 = 0 THEN 'AGENT' ELSE 'CUSTOMER' END, 's-' || c, 'm-' || c || '-' || m,
+                       '2024-05-01T08:00:00Z'::timestamptz + make_interval(secs => m), '2024-05-01T09:00:00Z'
+                FROM generate_series(1, 40) AS c, generate_series(1, CASE WHEN c = 20 THEN 3500 ELSE 250 END) AS m
+                """)
+            let report = try await h.sync()
+            #expect(report.status == .succeeded)
+            let messages = try #require(report.streams.first?.phase("transcripts:messages"))
+            #expect(messages.stats.rowsRead == 13_250)
+            #expect(messages.stats.itemsSent == 13_250)
+            // One batch for each conversation of 250, twelve of at most 300 for the long one.
+            #expect(h.recorder.requestCount(.createMessageBatch, status: 200) == 39 + 12)
+            for c in 1...40 {
+                let count = c == 20 ? 3500 : 250
+                #expect(h.texts("conv-\(c)") == (1...count).map { "m-\(c)-\($0)" }, "conversation \(c)")
+            }
+
+            let second = try await h.sync()
+            #expect(second.totals.itemsSent == 0)
+        }
+    }
+
+    /// What a crash can send again is bounded: 1,500 messages sent and not committed (`uncommittedRows`).
+    /// With conversations of 100 messages that is 15 conversations at once, whatever `--concurrency`
+    /// allows: an API that takes 15 at once refuses none of them (with a bound of 1,600 it refuses one),
+    /// and one that takes 8 refuses some, so the phase does send many at once.
+    @Test(arguments: [(capacity: 15, refuses: false), (capacity: 8, refuses: true)])
+    func messagesSentAndNotCommittedStayUnderTheirBound(capacity: Int, refuses: Bool) async throws {
+        try await TranscriptHarness.with { h in
+            _ = try await h.base.connection.query("""
+                INSERT INTO public.tconv
+                SELECT c, 'conv-' || c, 'cust-' || c, 'Ana', 'agent-' || c, 'Bo', 'web', '2024-05-01T07:59:00Z', '2024-05-01T08:00:00Z'
+                FROM generate_series(1, 40) AS c
+                """)
+            // The conversations first, at no limit, so that only messages meet it.
+            #expect(try await h.sync().status == .succeeded)
+            _ = try await h.base.connection.query("""
+                INSERT INTO public.tmsg
+                SELECT c * 1000 + m, c, 'AGENT', 's-' || c, 'm-' || c || '-' || m,
+                       '2024-05-01T08:00:00Z'::timestamptz + make_interval(secs => m), '2024-05-01T09:00:00Z'
+                FROM generate_series(1, 40) AS c, generate_series(1, 100) AS m
+                """)
+            var faults = SandboxFaults()
+            faults.maxConcurrentRequests = capacity
+            // Long enough that the first conversations are all under way before any is answered, even
+            // in a debug build on a busy machine.
+            faults.latency = .milliseconds(300)
+            faults.retryAfterSeconds = 0
+            h.base.sandbox.faults = faults
+            var configuration = h.base.configuration()
+            configuration.loader.maxAttempts = 12
+            let mapping = try MappingParser.parse(TranscriptHarness.mappingText, path: "test.yaml")
+            let report = try await SyncRunner(configuration: configuration, logger: Logger(label: "test")).run(mapping: mapping)
+            #expect(report.status == .succeeded)
+            let refused = h.recorder.requestCount(.createMessageBatch, status: 429)
+            if refuses { #expect(refused > 0) } else { #expect(refused == 0) }
+            #expect(h.recorder.requestCount(.createMessageBatch, status: 200) == 40)
+            for c in 1...40 {
+                #expect(h.texts("conv-\(c)") == (1...100).map { "m-\(c)-\($0)" }, "conversation \(c)")
             }
         }
     }
