@@ -73,6 +73,15 @@ struct TranscriptHarness {
                   PostgresBind(agent ? "agent-\(id)" : nil), PostgresBind(agent ? "Bo" : nil), PostgresBind(at)])
     }
 
+    /// Inserts conversations 1 to `count` in one statement (`conv-N`, with a customer and an agent).
+    func conversations(count: Int) async throws {
+        _ = try await base.connection.query("""
+            INSERT INTO public.tconv
+            SELECT c, 'conv-' || c, 'cust-' || c, 'Ana', 'agent-' || c, 'Bo', 'web', '2024-05-01T07:59:00Z', '2024-05-01T08:00:00Z'
+            FROM generate_series(1, $1::int) AS c
+            """, [PostgresBind(count)])
+    }
+
     /// Inserts messages `ids` into `conversation`; message `i` is sent at second `sentSecond(i)` and
     /// written (created) at `createdAt`.
     func messages(_ ids: some Sequence<Int>, conversation: Int, createdAt: String = "2024-05-01T09:00:00Z",
@@ -250,11 +259,7 @@ struct TranscriptSyncTests {
     @Test func anAPIAtItsCapacitySlowsTheDefaultConcurrencyDownAndEveryMessageArrivesOnceInOrder() async throws {
         try await TranscriptHarness.with { h in
             // 120 conversations of 5 messages: far more than the API takes at once.
-            _ = try await h.base.connection.query("""
-                INSERT INTO public.tconv
-                SELECT c, 'conv-' || c, 'cust-' || c, 'Ana', 'agent-' || c, 'Bo', 'web', '2024-05-01T07:59:00Z', '2024-05-01T08:00:00Z'
-                FROM generate_series(1, 120) AS c
-                """)
+            try await h.conversations(count: 120)
             _ = try await h.base.connection.query("""
                 INSERT INTO public.tmsg
                 SELECT c * 10 + m, c, CASE WHEN m % 2 = 0 THEN 'AGENT' ELSE 'CUSTOMER' END, 's-' || c, 'm-' || c || '-' || m,
@@ -287,15 +292,10 @@ struct TranscriptSyncTests {
 
     @Test func aWindowOfSeveralPagesWithAConversationTooLongToHoldArrivesWholeAndInOrder() async throws {
         try await TranscriptHarness.with { h in
-            _ = try await h.base.connection.query("""
-                INSERT INTO public.tconv
-                SELECT c, 'conv-' || c, 'cust-' || c, 'Ana', 'agent-' || c, 'Bo', 'web', '2024-05-01T07:59:00Z', '2024-05-01T08:00:00Z'
-                FROM generate_series(1, 40) AS c
-                """)
-            // 13,250 messages: the window is read in pages of 5,000, each read while the one before is
-            // delivered. Conversations straddle pages, and conversation 20 has 3,500 messages, too many to
-            // hold: it is delivered on its own, and the read goes on after it, not from the page that was
-            // read ahead in the middle of it.
+            try await h.conversations(count: 40)
+            // 13,250 messages: the window is read in pages of 5,000, and conversations straddle pages.
+            // Conversation 20 has 3,500 messages, too many to hold: it is delivered on its own, and the
+            // read goes on after it.
             _ = try await h.base.connection.query("""
                 INSERT INTO public.tmsg
                 SELECT c * 10000 + m, c, CASE WHEN m % 2 = 0 THEN 'AGENT' ELSE 'CUSTOMER' END, 's-' || c, 'm-' || c || '-' || m,
@@ -326,11 +326,7 @@ struct TranscriptSyncTests {
     @Test(arguments: [(capacity: 15, refuses: false), (capacity: 8, refuses: true)])
     func messagesSentAndNotCommittedStayUnderTheirBound(capacity: Int, refuses: Bool) async throws {
         try await TranscriptHarness.with { h in
-            _ = try await h.base.connection.query("""
-                INSERT INTO public.tconv
-                SELECT c, 'conv-' || c, 'cust-' || c, 'Ana', 'agent-' || c, 'Bo', 'web', '2024-05-01T07:59:00Z', '2024-05-01T08:00:00Z'
-                FROM generate_series(1, 40) AS c
-                """)
+            try await h.conversations(count: 40)
             // The conversations first, at no limit, so that only messages meet it.
             #expect(try await h.sync().status == .succeeded)
             _ = try await h.base.connection.query("""
