@@ -82,6 +82,17 @@ struct TranscriptHarness {
             """, [PostgresBind(count)])
     }
 
+    /// Inserts messages `m-C-M` into conversations 1 to `conversations` in one statement: `each` (SQL over
+    /// the conversation `c`) messages each, message `m` sent at second `sentSecond` (SQL over `m`).
+    func generatedMessages(conversations: Int, each: String, sentSecond: String = "m") async throws {
+        _ = try await base.connection.query("""
+            INSERT INTO public.tmsg
+            SELECT c * 100000 + m, c, CASE WHEN m % 2 = 0 THEN 'AGENT' ELSE 'CUSTOMER' END, 's-' || c, 'm-' || c || '-' || m,
+                   '2024-05-01T08:00:00Z'::timestamptz + make_interval(secs => \(sentSecond)), '2024-05-01T09:00:00Z'
+            FROM generate_series(1, $1::int) AS c, generate_series(1, \(each)) AS m
+            """, [PostgresBind(conversations)])
+    }
+
     /// Inserts messages `ids` into `conversation`; message `i` is sent at second `sentSecond(i)` and
     /// written (created) at `createdAt`.
     func messages(_ ids: some Sequence<Int>, conversation: Int, createdAt: String = "2024-05-01T09:00:00Z",
@@ -260,12 +271,7 @@ struct TranscriptSyncTests {
         try await TranscriptHarness.with { h in
             // 120 conversations of 5 messages: far more than the API takes at once.
             try await h.conversations(count: 120)
-            _ = try await h.base.connection.query("""
-                INSERT INTO public.tmsg
-                SELECT c * 10 + m, c, CASE WHEN m % 2 = 0 THEN 'AGENT' ELSE 'CUSTOMER' END, 's-' || c, 'm-' || c || '-' || m,
-                       '2024-05-01T08:00:00Z'::timestamptz + make_interval(secs => 10 - m), '2024-05-01T09:00:00Z'
-                FROM generate_series(1, 120) AS c, generate_series(1, 5) AS m
-                """)
+            try await h.generatedMessages(conversations: 120, each: "5", sentSecond: "10 - m")
             var faults = SandboxFaults()
             faults.maxConcurrentRequests = 4
             faults.latency = .milliseconds(5)
@@ -296,12 +302,7 @@ struct TranscriptSyncTests {
             // 13,250 messages: the window is read in pages of 5,000, and conversations straddle pages.
             // Conversation 20 has 3,500 messages, too many to hold: it is delivered on its own, and the
             // read goes on after it.
-            _ = try await h.base.connection.query("""
-                INSERT INTO public.tmsg
-                SELECT c * 10000 + m, c, CASE WHEN m % 2 = 0 THEN 'AGENT' ELSE 'CUSTOMER' END, 's-' || c, 'm-' || c || '-' || m,
-                       '2024-05-01T08:00:00Z'::timestamptz + make_interval(secs => m), '2024-05-01T09:00:00Z'
-                FROM generate_series(1, 40) AS c, generate_series(1, CASE WHEN c = 20 THEN 3500 ELSE 250 END) AS m
-                """)
+            try await h.generatedMessages(conversations: 40, each: "CASE WHEN c = 20 THEN 3500 ELSE 250 END")
             let report = try await h.sync()
             #expect(report.status == .succeeded)
             let messages = try #require(report.streams.first?.phase("transcripts:messages"))
@@ -329,12 +330,7 @@ struct TranscriptSyncTests {
             try await h.conversations(count: 40)
             // The conversations first, at no limit, so that only messages meet it.
             #expect(try await h.sync().status == .succeeded)
-            _ = try await h.base.connection.query("""
-                INSERT INTO public.tmsg
-                SELECT c * 1000 + m, c, 'AGENT', 's-' || c, 'm-' || c || '-' || m,
-                       '2024-05-01T08:00:00Z'::timestamptz + make_interval(secs => m), '2024-05-01T09:00:00Z'
-                FROM generate_series(1, 40) AS c, generate_series(1, 100) AS m
-                """)
+            try await h.generatedMessages(conversations: 40, each: "100")
             var faults = SandboxFaults()
             faults.maxConcurrentRequests = capacity
             // Long enough that the first conversations are all under way before any is answered, even
