@@ -205,7 +205,7 @@ struct MessageRun: Sendable {
         var otherFailure: String?
         let width = max(1, context.configuration.smallRequestsInFlight)
         // What a conversation delivered on its own may have sent and not committed: one batch.
-        let aloneRows = section.batchSize ?? APILimits.maxMessagesPerBatch
+        let aloneReserve = section.batchSize ?? APILimits.maxMessagesPerBatch
         let executors = context.configuration.mappingExecutors
         try await withThrowingTaskGroup(of: Event.self) { group in
             // Conversations under way; rows started and not committed (under way, delivered, or being
@@ -236,7 +236,7 @@ struct MessageRun: Sendable {
                     if otherFailure == nil, let f = member.otherFailure { otherFailure = f }
                 case .alone(let r):
                     running -= 1
-                    uncommitted -= aloneRows
+                    uncommitted -= aloneReserve
                     note(r)
                 case .committed(let r, let rows):
                     committing = false
@@ -272,9 +272,9 @@ struct MessageRun: Sendable {
             }
             /// Delivers a conversation on its own path, after its progress, committing after every batch.
             func startAlone(_ key: String) async throws -> Bool {
-                guard try await room(for: aloneRows) else { return false }
+                guard try await room(for: aloneReserve) else { return false }
                 running += 1
-                uncommitted += aloneRows
+                uncommitted += aloneReserve
                 group.addTask { .alone(await deliverConversation(key, window: window, queries: queries, source: source)) }
                 return true
             }

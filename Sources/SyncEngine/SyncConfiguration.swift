@@ -25,7 +25,7 @@ public struct SyncConfiguration: Sendable {
     /// (each with one request in flight at a time, its batches in order). Default: 64: what bounds such
     /// requests is the API's time to answer, and the API's overload answers cut them (`InFlightLimit`).
     /// At 20 ms an answer, transcripts went from about 4,900 messages a second at 4 to 15,800 at 32, and
-    /// to the figures of BENCHMARKS.md at 64.
+    /// to 24,700 at 64 with the messages phase's commits no longer waiting for whole groups (BENCHMARKS.md).
     public var smallRequestsInFlight: Int = 64
     /// How each run's upper bound is kept below rows that may still commit. Default: no lag, open
     /// transactions respected.
