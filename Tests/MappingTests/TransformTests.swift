@@ -24,10 +24,12 @@ struct TransformTests {
                                        // Not white space: must stay.
                                        "\u{200B}", "\u{FEFF}", "\u{180E}", "x", "é", "😀"]
         for edge in edges {
-            for inner in ["a", "a b", "\u{2003}mid\u{2003}dle", ""] {
-                let text = "\(edge)\(edge)\(inner)\(edge)"
-                let expected = text.trimmingCharacters(in: .whitespacesAndNewlines)
-                #expect(try rule("[trim]", .string(text)) == .string(expected), "U+\(String(edge.value, radix: 16)) around '\(inner)'")
+            for inner in ["a", "a b", "\u{2003}mid\u{2003}dle", "é", ""] {
+                // The edge alone, and behind or before ASCII white space (which is cut without Foundation).
+                for text in ["\(edge)\(edge)\(inner)\(edge)", " \(edge)\(inner)\t", "\n\(inner)\(edge) ", " \t\(inner)\r\n"] {
+                    let expected = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                    #expect(try rule("[trim]", .string(text)) == .string(expected), "U+\(String(edge.value, radix: 16)) in \(text.debugDescription)")
+                }
             }
         }
     }
