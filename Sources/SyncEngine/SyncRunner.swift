@@ -6,6 +6,7 @@ public import Logging
 public import Mapping
 import Postgres
 import SyncCore
+import Synchronization
 
 /// One incremental run over the streams of a mapping file: extract after each stream's checkpoint, map,
 /// deliver, and move the checkpoint as the API acknowledges.
@@ -28,11 +29,16 @@ public struct SyncRunner: Sendable {
         let clock = ContinuousClock()
         let started = clock.now
         let state = StateSession(configuration: configuration)
+        // The first stream's source connection is opened while the state is set up (its schema checked
+        // or created, the run recorded): neither waits for the other.
+        let early = EarlyConnection(configuration.source)
         do {
-            let report = try await run(selected, state: state)
+            let report = try await run(selected, state: state, early: early)
+            await early.discard()
             await state.close()
             return SyncReport(runID: report.runID, status: report.status, streams: report.streams, duration: clock.now - started)
         } catch {
+            await early.discard()
             await state.close()
             throw error
         }
@@ -42,7 +48,7 @@ public struct SyncRunner: Sendable {
     static let reconnectAttempts = 5
     static let reconnectBackoff: Duration = .milliseconds(500)
 
-    private func run(_ selected: [StreamMapping], state: StateSession) async throws -> SyncReport {
+    private func run(_ selected: [StreamMapping], state: StateSession, early: EarlyConnection) async throws -> SyncReport {
         var store = try await state.store()
         let runID = try await store.startRun(kind: "sync", streams: selected.map(\.name))
         logger.info("sync run started", metadata: ["run": "\(runID)", "streams": "\(selected.count)"])
@@ -66,7 +72,7 @@ public struct SyncRunner: Sendable {
                     var attempt = 1
                     while true {
                         let context = RunContext(configuration: configuration, store: store, client: client, runID: runID, logger: logger)
-                        var (outcome, stopsRun, lost) = await runStream(stream, context: context)
+                        var (outcome, stopsRun, lost) = await runStream(stream, context: context, early: early)
                         outcome.mergeEarlierAttempts(earlier)
                         if lost, attempt < SyncRunner.reconnectAttempts, configuration.stop?.isRequested != true {
                             // The stream resumes from what it committed; only the connections are new.
@@ -104,7 +110,7 @@ public struct SyncRunner: Sendable {
 
     /// Runs one stream under its lock; returns its outcome, whether the whole run must stop, and whether
     /// it failed because a database connection was lost (and may be run again on new connections).
-    private func runStream(_ stream: StreamMapping, context: RunContext) async -> (StreamOutcome, Bool, Bool) {
+    private func runStream(_ stream: StreamMapping, context: RunContext, early: EarlyConnection) async -> (StreamOutcome, Bool, Bool) {
         let clock = ContinuousClock()
         let started = clock.now
         var outcome = StreamOutcome(stream: stream.name, target: stream.target.fileName, status: .failed)
@@ -128,7 +134,8 @@ public struct SyncRunner: Sendable {
                 outcome.duration = clock.now - started
                 return (outcome, false, false)
             }
-            let source = try await PostgresConnection.connect(configuration.source)
+            let opened = try await early.take()
+            let source = if let opened { opened } else { try await PostgresConnection.connect(configuration.source) }
             var phases: [(String, PhaseResult)] = []
             switch stream.target {
             case .metadata(let entity):
@@ -186,5 +193,29 @@ public struct SyncRunner: Sendable {
                             message: "stream '\(name)' is not in \(mapping.path); streams: \(mapping.streams.map(\.name).joined(separator: ", "))")
         }
         return mapping.streams.filter { names.contains($0.name) }
+    }
+}
+
+/// A source connection opened ahead of its first use. The first stream to ask takes it (and meets its
+/// error, if opening it failed, as it would have when opening its own); a connection nobody took is
+/// closed.
+final class EarlyConnection: Sendable {
+    private let pending: Mutex<Task<PostgresConnection, any Error>?>
+
+    /// Starts opening a connection to `configuration`.
+    init(_ configuration: PostgresConfiguration) {
+        pending = Mutex(Task { try await PostgresConnection.connect(configuration) })
+    }
+
+    /// The connection, the first time; nil after that.
+    func take() async throws -> PostgresConnection? {
+        guard let task = pending.withLock({ pending in defer { pending = nil }; return pending }) else { return nil }
+        return try await task.value
+    }
+
+    /// Closes the connection unless it was taken.
+    func discard() async {
+        guard let task = pending.withLock({ pending in defer { pending = nil }; return pending }) else { return }
+        await (try? await task.value)?.close()
     }
 }
