@@ -13,10 +13,12 @@ import SyncCore
 /// starts) and keeps it in the state schema. Each conversation with messages in the window gets them in
 /// `(order, key)` order, in batches of at most 300, strictly one batch after another; conversations run
 /// concurrently, up to `smallRequestsInFlight` at once. The window is read once, in conversation order,
-/// in groups of whole conversations whose API ids and progress are looked up together. Each conversation
+/// a page at a time and a page ahead: while the conversations of one page are delivered, the next page is
+/// read and the API ids and progress of its whole conversations looked up together. Each conversation
 /// starts as soon as there is room, and what the API acknowledged is committed (progress and rejects in
-/// one transaction) for every few delivered conversations, whichever group they came from: a slow
-/// conversation holds back nobody's commit but its own. A run that dies resumes the same window, each
+/// one transaction) for every few delivered conversations, whichever page they came from: a slow
+/// conversation holds back nobody's commit but its own, and neither reading nor lookups hold back
+/// commits or starts. A run that dies resumes the same window, each
 /// conversation after its committed progress; what was sent and not committed goes again, never more
 /// than `uncommittedRows` messages. A conversation with progress already (a resumed run) or too long to
 /// hold is delivered on its own, committing after every batch. When every conversation is done, the
@@ -107,9 +109,6 @@ struct MessageRun: Sendable {
     /// One conversation's messages as read, in order.
     typealias ConversationRows = (key: String, rows: [SourceRow])
 
-    /// Rows of consecutive whole conversations read together: their API ids and progress are looked up in
-    /// one round trip each. Default: 600.
-    static let groupRows = 600
     /// Rows of delivered conversations committed together, at the least: their progress and rejects go in
     /// one transaction. Default: 300. Fewer are committed when nothing else is under way (the end of the
     /// window, say) or the phase stops.
@@ -135,6 +134,103 @@ struct MessageRun: Sendable {
         /// Delivered conversations committed (unless `otherFailure` says the commit failed), and the rows
         /// they held.
         case committed(ConversationResult, rows: Int)
+        /// A page of the window read: the reader to go on with, the page's work in read order, and why
+        /// its lookups failed (the phase then stops), with whether that was a lost connection.
+        case read(WindowReader, work: [Work], lookupFailure: String?, lost: Bool)
+    }
+
+    /// A conversation read and not started yet.
+    enum Work: Sendable {
+        /// Its messages, with its API id when a run created it.
+        case conversation(ConversationRows, known: KnownConversation?)
+        /// One delivered on its own path, reading its messages itself: it has progress already (a resumed
+        /// run), or is too long to hold.
+        case alone(String)
+
+        /// The rows it counts for against `uncommittedRows`: its own, or a batch's worth on its own path.
+        func rows(aloneReserve: Int) -> Int {
+            switch self {
+            case .conversation(let conversation, _): conversation.rows.count
+            case .alone: aloneReserve
+            }
+        }
+    }
+
+    /// The window's read, in `(conversation, order, key)` order, one page at a time. A value: it is moved
+    /// into the task that reads a page and handed back with the page's work, so one page is read at a
+    /// time while the conversations read before it are delivered.
+    struct WindowReader: Sendable {
+        let queries: Queries
+        let hasStart: Bool
+        let binds: [PostgresBind]
+        let run: MessageRun
+        var cursor: StreamCursor?
+        /// One per mapping task, made from the first row's columns.
+        var mappers: [RowMapper] = []
+        var columns: (conversation: Int, order: Int, key: Int)?
+        /// The conversation the last page ended in: it may go on in the next.
+        var carry: ConversationRows?
+        /// The last page has been read.
+        var done = false
+
+        /// Reads the next page and returns the conversations it completes, their API ids and progress
+        /// looked up in one round trip each, in read order. A conversation found to have progress, or to
+        /// be longer than `aloneRows` (the read then goes on after it), goes on its own path. A failed
+        /// lookup comes back as its description, with whether the connection was lost, and no work.
+        mutating func read(source: PostgresConnection) async throws -> (work: [Work], lookupFailure: String?, lost: Bool) {
+            let section = run.section
+            var pageBinds = binds + (cursor?.binds ?? [])
+            pageBinds.append(PostgresBind(MessageRun.pageRows))
+            let rows = try await source.query(queries.stream(hasStart: hasStart, after: cursor), pageBinds).sourceRows()
+            var whole: [ConversationRows] = []
+            var tooLong: String?
+            for row in rows {
+                if columns == nil {
+                    mappers = try StreamRun.mappers(section: section, stream: run.stream, columns: row.columns)
+                    columns = (try RowMapper.columnIndex(run.messages.conversationColumn, in: row.columns, stream: run.stream,
+                                                         location: run.messages.conversationLocation),
+                               try RowMapper.columnIndex(run.messages.orderColumn, in: row.columns, stream: run.stream,
+                                                         location: run.messages.orderLocation),
+                               try RowMapper.columnIndex(section.source.key, in: row.columns, stream: run.stream,
+                                                         location: section.source.keyLocation))
+                }
+                let conversationKey = row.values[columns!.conversation].sqlText ?? ""
+                if carry?.key != conversationKey {
+                    if let finished = carry { whole.append(finished) }
+                    carry = (conversationKey, [])
+                }
+                carry!.rows.append(row)
+                if carry!.rows.count > MessageRun.aloneRows {
+                    tooLong = conversationKey
+                    carry = nil
+                    break
+                }
+            }
+            if let tooLong {
+                cursor = .conversation(tooLong)
+            } else if rows.count == MessageRun.pageRows, let last = rows.last, let columns {
+                cursor = .row(conversation: last.values[columns.conversation].sqlText ?? "", order: last.values[columns.order].sqlText ?? "",
+                              key: last.values[columns.key].sqlText ?? "")
+            } else {
+                done = true
+                if let finished = carry { whole.append(finished) }
+                carry = nil
+            }
+            let keys = whole.map(\.key)
+            let known: [String: KnownConversation]
+            let progress: [String: SyncPosition]
+            do {
+                known = try await run.context.store.conversations(stream: run.conversationStream, sourceKeys: keys)
+                progress = try await run.context.store.messageProgress(run.checkpoint, conversationKeys: keys)
+            } catch {
+                return ([], RunContext.describe(error), StateSession.isReconnectable(error))
+            }
+            var work = whole.map { conversation in
+                progress[conversation.key] != nil ? Work.alone(conversation.key) : .conversation(conversation, known: known[conversation.key])
+            }
+            if let tooLong { work.append(.alone(tooLong)) }
+            return (work, nil, false)
+        }
     }
 
     /// What one conversation's delivery did.
@@ -217,6 +313,13 @@ struct MessageRun: Sendable {
             var committing = false
             var commitFailed = false
             var started = 0
+            // The window's read: the reader while no page is being read (nil while one is), and the work
+            // of the pages read and not started yet, with the rows it holds.
+            var reader: WindowReader? = WindowReader(queries: queries, hasStart: hasStart, binds: binds, run: self)
+            var mappers: [RowMapper] = []
+            var queue: [Work] = []
+            var head = 0
+            var queuedRows = 0
 
             func halted() -> Bool { failure != nil || otherFailure != nil }
             func note(_ r: ConversationResult) {
@@ -243,6 +346,13 @@ struct MessageRun: Sendable {
                     uncommitted -= rows
                     if r.otherFailure != nil { commitFailed = true }
                     note(r)
+                case .read(let next, let work, let lookupFailure, let lost):
+                    reader = next
+                    mappers = next.mappers
+                    queue.append(contentsOf: work)
+                    queuedRows += work.reduce(0) { $0 + $1.rows(aloneReserve: aloneReserve) }
+                    if otherFailure == nil, let lookupFailure { otherFailure = lookupFailure }
+                    if lost { result.connectionLost = true }
                 }
                 // Once enough is delivered, and whatever is when nothing else is under way or the phase
                 // stops. After a failed commit nothing more is: those conversations go again next run.
@@ -256,120 +366,62 @@ struct MessageRun: Sendable {
                     group.addTask { .committed(await commit(members), rows: rows) }
                 }
             }
-            /// Waits until a conversation of `rows` rows may start: a place among `width`, and room under
-            /// `uncommittedRows` (or nothing uncommitted). False when the phase stops instead.
-            func room(for rows: Int) async throws -> Bool {
-                while true {
-                    if halted() { return false }
-                    if context.stopRequested {
-                        result.interrupted = true
-                        return false
-                    }
-                    if running < width, uncommitted == 0 || uncommitted + rows <= MessageRun.uncommittedRows { return true }
-                    guard let event = try await group.next() else { return true }
-                    absorb(event)
+            /// Starts the next page's read when the work waiting holds less than a page, and the last page
+            /// has not been read.
+            func readAhead() {
+                guard queuedRows < MessageRun.pageRows, let current = reader, !current.done else { return }
+                reader = nil
+                group.addTask {
+                    var next = current
+                    let (work, lookupFailure, lost) = try await next.read(source: source)
+                    return .read(next, work: work, lookupFailure: lookupFailure, lost: lost)
                 }
-            }
-            /// Delivers a conversation on its own path, after its progress, committing after every batch.
-            func startAlone(_ key: String) async throws -> Bool {
-                guard try await room(for: aloneReserve) else { return false }
-                running += 1
-                uncommitted += aloneReserve
-                group.addTask { .alone(await deliverConversation(key, window: window, queries: queries, source: source)) }
-                return true
-            }
-            /// Looks up the API ids and progress of whole conversations read together, and starts each
-            /// when there is room. One with progress (a resumed run) goes on its own path, after it.
-            func admit(_ conversations: [ConversationRows], mappers: [RowMapper]) async throws -> Bool {
-                let keys = conversations.map(\.key)
-                let known: [String: KnownConversation]
-                let progress: [String: SyncPosition]
-                do {
-                    known = try await store.conversations(stream: conversationStream, sourceKeys: keys)
-                    progress = try await store.messageProgress(checkpoint, conversationKeys: keys)
-                } catch {
-                    if otherFailure == nil { otherFailure = RunContext.describe(error) }
-                    if StateSession.isReconnectable(error) { result.connectionLost = true }
-                    return false
-                }
-                for conversation in conversations {
-                    if progress[conversation.key] != nil {
-                        guard try await startAlone(conversation.key) else { return false }
-                        continue
-                    }
-                    guard try await room(for: conversation.rows.count) else { return false }
-                    running += 1
-                    uncommitted += conversation.rows.count
-                    let id = known[conversation.key]
-                    // Spread over the mapping executors (when there are): messages are mapped on every
-                    // core, each conversation by the mapper of its task's place (see `StreamRun.mappers`).
-                    let mapper = StreamRun.mapper(for: started, in: mappers)
-                    group.addTask(executorPreference: StreamRun.executor(for: started, in: executors)) {
-                        .delivered(await deliverRows(conversation, known: id, mapper: mapper))
-                    }
-                    started += 1
-                }
-                return true
             }
 
-            // One ordered read of the window: rows come grouped by conversation, so each conversation is
-            // whole once the next one starts (the last one of a page may go on in the next page).
-            var cursor: StreamCursor?
-            var mappers: [RowMapper] = []
-            var columns: (conversation: Int, order: Int, key: Int)?
-            var carry: ConversationRows?
-            var pending: [ConversationRows] = []
-            var pendingRows = 0
-            var stopped = false
-            reading: while true {
-                var pageBinds = binds + (cursor?.binds ?? [])
-                pageBinds.append(PostgresBind(MessageRun.pageRows))
-                let rows = try await source.query(queries.stream(hasStart: hasStart, after: cursor), pageBinds).sourceRows()
-                var restart: StreamCursor?
-                for row in rows {
-                    if columns == nil {
-                        mappers = try StreamRun.mappers(section: section, stream: stream, columns: row.columns)
-                        columns = (try RowMapper.columnIndex(messages.conversationColumn, in: row.columns, stream: stream,
-                                                             location: messages.conversationLocation),
-                                   try RowMapper.columnIndex(messages.orderColumn, in: row.columns, stream: stream,
-                                                             location: messages.orderLocation),
-                                   try RowMapper.columnIndex(section.source.key, in: row.columns, stream: stream,
-                                                             location: section.source.keyLocation))
+            // Conversations start in the order they were read, each once there is room: a place among
+            // `width`, and room under `uncommittedRows` (or nothing uncommitted). Events are taken in
+            // whatever order they come, so commits and the next page's read go on while conversations
+            // wait for room.
+            readAhead()
+            starting: while true {
+                while head < queue.count {
+                    if halted() { break starting }
+                    if context.stopRequested {
+                        result.interrupted = true
+                        break starting
                     }
-                    let conversationKey = row.values[columns!.conversation].sqlText ?? ""
-                    if carry?.key != conversationKey {
-                        if let whole = carry {
-                            pending.append(whole)
-                            pendingRows += whole.rows.count
-                            if pendingRows >= MessageRun.groupRows {
-                                guard try await admit(pending, mappers: mappers) else { stopped = true; break reading }
-                                pending = []
-                                pendingRows = 0
-                            }
+                    let work = queue[head]
+                    let rows = work.rows(aloneReserve: aloneReserve)
+                    guard running < width, uncommitted == 0 || uncommitted + rows <= MessageRun.uncommittedRows else { break }
+                    head += 1
+                    queuedRows -= rows
+                    running += 1
+                    uncommitted += rows
+                    switch work {
+                    case .alone(let key):
+                        group.addTask { .alone(await deliverConversation(key, window: window, queries: queries, source: source)) }
+                    case .conversation(let conversation, let known):
+                        // Spread over the mapping executors (when there are): messages are mapped on every
+                        // core, each conversation by the mapper of its task's place (see `StreamRun.mappers`).
+                        let mapper = StreamRun.mapper(for: started, in: mappers)
+                        group.addTask(executorPreference: StreamRun.executor(for: started, in: executors)) {
+                            .delivered(await deliverRows(conversation, known: known, mapper: mapper))
                         }
-                        carry = (conversationKey, [])
-                    }
-                    carry!.rows.append(row)
-                    if carry!.rows.count > MessageRun.aloneRows {
-                        guard try await startAlone(conversationKey) else { stopped = true; break reading }
-                        carry = nil
-                        restart = .conversation(conversationKey)
-                        break
+                        started += 1
                     }
                 }
-                if let restart {
-                    cursor = restart
-                    continue
+                if head == queue.count {
+                    queue.removeAll(keepingCapacity: true)
+                    head = 0
                 }
-                guard rows.count == MessageRun.pageRows, let last = rows.last, let columns else { break }
-                cursor = .row(conversation: last.values[columns.conversation].sqlText ?? "", order: last.values[columns.order].sqlText ?? "",
-                              key: last.values[columns.key].sqlText ?? "")
+                if halted() { break }
+                readAhead()
+                // Everything read and started.
+                if head == queue.count, reader?.done == true { break }
+                guard let event = try await group.next() else { break }
+                absorb(event)
             }
-            if !stopped {
-                if let whole = carry { pending.append(whole) }
-                if !pending.isEmpty { _ = try await admit(pending, mappers: mappers) }
-            }
-            // What is under way ends, and what it delivered is committed.
+            // What is under way ends (a page being read included), and what it delivered is committed.
             while let event = try await group.next() { absorb(event) }
         }
         if let failure {
