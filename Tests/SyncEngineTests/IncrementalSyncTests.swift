@@ -174,9 +174,22 @@ struct IncrementalSyncTests {
             let other = try await PostgresConnection.connect(PostgresConfiguration(connectionString: h.databaseURL))
             let key = PostgresConnection.advisoryLockKey(for: "asapp-sync:stream:asapp_sync:convs")
             #expect(try await other.tryAdvisoryLock(key))
+            let otherPID = try await other.query("SELECT pg_backend_pid()")[0].decode(Int.self, at: 0)
             let report = try await h.sync()
             #expect(report.streams[0].status == .busy)
             #expect(h.acceptedIDs.count == 3)
+            // No session of the run's is left, though the stream never used the source connection opened
+            // for it ahead of its lock (a closed session may take a moment to leave the server's list).
+            var left = -1
+            for _ in 0..<200 {
+                left = try await h.connection.query("""
+                    SELECT count(*)::int FROM pg_stat_activity
+                    WHERE datname = current_database() AND backend_type = 'client backend' AND pid NOT IN (pg_backend_pid(), $1::int4)
+                    """, [PostgresBind(otherPID)])[0].decode(Int.self, at: 0)
+                if left == 0 { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(left == 0)
             _ = try await other.advisoryUnlock(key)
             await other.close()
             #expect(try await h.sync().totals.itemsSent == 2)
