@@ -313,8 +313,9 @@ struct MessageRun: Sendable {
             var committing = false
             var commitFailed = false
             var started = 0
-            // The window's read: the reader while no page is being read (nil while one is), and the work
-            // of the pages read and not started yet, with the rows it holds.
+            // The window's read: the reader while no page is being read (nil while one is); the work of the
+            // pages read, from `head` on not started yet (what is before it goes when the next page comes),
+            // and the rows that waits for.
             var reader: WindowReader? = WindowReader(queries: queries, hasStart: hasStart, binds: binds, run: self)
             var mappers: [RowMapper] = []
             var queue: [Work] = []
@@ -349,6 +350,9 @@ struct MessageRun: Sendable {
                 case .read(let next, let work, let lookupFailure, let lost):
                     reader = next
                     mappers = next.mappers
+                    // The conversations started are let go of: the queue holds only what waits.
+                    queue.removeFirst(head)
+                    head = 0
                     queue.append(contentsOf: work)
                     queuedRows += work.reduce(0) { $0 + $1.rows(aloneReserve: aloneReserve) }
                     if otherFailure == nil, let lookupFailure { otherFailure = lookupFailure }
