@@ -320,6 +320,43 @@ struct TranscriptSyncTests {
         }
     }
 
+    /// A run stopped in the middle of a window of several pages commits what the API acknowledged; the
+    /// next run resumes the same window, each conversation after its progress (looked up page by page
+    /// as the window is read again), and no message arrives twice or out of order.
+    @Test func aWindowStoppedPartwayResumesEveryConversationWhereItStopped() async throws {
+        try await TranscriptHarness.with { h in
+            try await h.conversations(count: 40)
+            #expect(try await h.sync().status == .succeeded)
+            // 14,000 messages over three pages; each conversation takes two batches (300 and 50).
+            try await h.generatedMessages(conversations: 40, each: "350")
+            // Slow enough that the run is far from its end when the stop comes, on a busy machine too: at
+            // least 10 rounds of 100 ms (40 conversations, 8 at a time, two batches each).
+            var faults = SandboxFaults()
+            faults.latency = .milliseconds(100)
+            h.base.sandbox.faults = faults
+            var configuration = h.base.configuration(concurrency: 8)
+            let stop = StopRequest()
+            configuration.stop = stop
+            let mapping = try MappingParser.parse(TranscriptHarness.mappingText, path: "test.yaml")
+            let recorder = h.recorder
+            async let first = SyncRunner(configuration: configuration, logger: Logger(label: "test")).run(mapping: mapping)
+            for _ in 0..<3000 where recorder.acceptedMessageCount < 3000 { try await Task.sleep(for: .milliseconds(5)) }
+            stop.request()
+            let stopped = try await first
+            #expect(stopped.status == .interrupted)
+            let sentBefore = recorder.acceptedMessageCount
+            #expect(sentBefore >= 3000 && sentBefore < 14_000, "sent before the stop: \(sentBefore)")
+
+            h.base.sandbox.faults = SandboxFaults()
+            let resumed = try await h.sync()
+            #expect(resumed.status == .succeeded)
+            let messages = try #require(resumed.streams.first?.phase("transcripts:messages"))
+            #expect(messages.stats.itemsSent == 14_000 - sentBefore)
+            let wrong = (1...40).filter { c in h.texts("conv-\(c)") != (1...350).map { "m-\(c)-\($0)" } }
+            #expect(wrong.isEmpty, "conversations not received exactly once and in order: \(wrong)")
+        }
+    }
+
     /// What a crash can send again is bounded: 1,500 messages sent and not committed (`uncommittedRows`).
     /// With conversations of 100 messages that is 15 conversations at once, whatever `--concurrency`
     /// allows: an API that takes 15 at once refuses none of them (with a bound of 1,600 it refuses one),
