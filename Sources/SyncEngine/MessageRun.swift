@@ -18,11 +18,11 @@ import SyncCore
 /// starts as soon as there is room, and what the API acknowledged is committed (progress and rejects in
 /// one transaction) for every few delivered conversations, whichever page they came from: a slow
 /// conversation holds back nobody's commit but its own, and neither reading nor lookups hold back
-/// commits or starts. A run that dies resumes the same window, each
-/// conversation after its committed progress; what was sent and not committed goes again, never more
-/// than `uncommittedRows` messages. A conversation with progress already (a resumed run) or too long to
-/// hold is delivered on its own, committing after every batch. When every conversation is done, the
-/// checkpoint moves to the window's end.
+/// commits or starts. A run that dies resumes the same window, each conversation after its committed
+/// progress; what was sent and not committed goes again, never more than `uncommittedRows` messages. A
+/// conversation with progress already (a resumed run) or too long to hold is delivered on its own,
+/// committing after every batch. When every conversation is done, the checkpoint moves to the window's
+/// end.
 struct MessageRun: Sendable {
     let stream: String
     let messages: MessagesMapping
@@ -387,6 +387,8 @@ struct MessageRun: Sendable {
             // whatever order they come, so commits and the next page's read go on while conversations
             // wait for room.
             readAhead()
+            // Set when nothing at all is under way, so that what waits starts whatever the count says.
+            var idle = false
             starting: while true {
                 while head < queue.count {
                     if halted() { break starting }
@@ -396,7 +398,8 @@ struct MessageRun: Sendable {
                     }
                     let work = queue[head]
                     let rows = work.rows(aloneReserve: aloneReserve)
-                    guard running < width, uncommitted == 0 || uncommitted + rows <= MessageRun.uncommittedRows else { break }
+                    guard running < width, idle || uncommitted == 0 || uncommitted + rows <= MessageRun.uncommittedRows else { break }
+                    idle = false
                     head += 1
                     queuedRows -= rows
                     running += 1
@@ -422,7 +425,13 @@ struct MessageRun: Sendable {
                 readAhead()
                 // Everything read and started.
                 if head == queue.count, reader?.done == true { break }
-                guard let event = try await group.next() else { break }
+                guard let event = try await group.next() else {
+                    if head < queue.count {
+                        idle = true
+                        continue
+                    }
+                    break
+                }
                 absorb(event)
             }
             // What is under way ends (a page being read included), and what it delivered is committed.
