@@ -357,6 +357,43 @@ struct TranscriptSyncTests {
         }
     }
 
+    /// Every session of the run ended by the server in the middle of the window (the page being read,
+    /// a lookup or a commit fails with it): the run reconnects and resumes, every message arrives, in
+    /// order, and what goes twice stays under the bound on messages sent and not committed.
+    @Test func aWindowWhoseConnectionsAreEndedMidwayIsResumedOnNewOnes() async throws {
+        try await TranscriptHarness.with { h in
+            try await h.conversations(count: 40)
+            #expect(try await h.sync().status == .succeeded)
+            try await h.generatedMessages(conversations: 40, each: "350")
+            var faults = SandboxFaults()
+            faults.latency = .milliseconds(100)
+            h.base.sandbox.faults = faults
+            let mapping = try MappingParser.parse(TranscriptHarness.mappingText, path: "test.yaml")
+            let recorder = h.recorder
+            async let report = SyncRunner(configuration: h.base.configuration(concurrency: 8), logger: Logger(label: "test")).run(mapping: mapping)
+            for _ in 0..<3000 where recorder.acceptedMessageCount < 3000 { try await Task.sleep(for: .milliseconds(5)) }
+            let ended = try await h.base.connection.query("""
+                SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
+                WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+                """)[0].decode(Int.self, at: 0)
+            #expect(ended >= 2, "sessions ended: \(ended)")
+            let result = try await report
+            #expect(result.status == .succeeded)
+            var again = 0
+            var wrong: [Int] = []
+            for c in 1...40 {
+                let texts = h.texts("conv-\(c)")
+                var seen = Set<String>()
+                let firsts = texts.filter { seen.insert($0).inserted }
+                if firsts != (1...350).map({ "m-\(c)-\($0)" }) { wrong.append(c) }
+                again += texts.count - firsts.count
+            }
+            #expect(wrong.isEmpty, "conversations with a message missing or out of order: \(wrong)")
+            #expect(again <= 1500, "messages sent twice: \(again)")
+            #expect(try await h.base.scalar("SELECT count(*)::text FROM asapp_sync.message_windows") == "0")
+        }
+    }
+
     /// What a crash can send again is bounded: 1,500 messages sent and not committed (`uncommittedRows`).
     /// With conversations of 100 messages that is 15 conversations at once, whatever `--concurrency`
     /// allows: an API that takes 15 at once refuses none of them (with a bound of 1,600 it refuses one),
