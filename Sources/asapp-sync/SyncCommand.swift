@@ -50,7 +50,7 @@ struct SyncCommand: AsyncParsableCommand {
     var batchSize: Int = 1000
 
     @Option(name: .customLong("concurrency"),
-            help: "Requests of one stream in flight at once (conversations at once, for transcripts). Default: 4 batches for a metadata stream, 64 for transcripts and for `delivery: single` streams, whose requests are small.")
+            help: "Requests of one stream in flight at once (conversations at once, for transcripts). Default: 4 batches for a metadata stream, 128 for transcripts and for `delivery: single` streams, whose requests are small.")
     var concurrency: Int?
 
     @Option(name: .customLong("every"), help: ArgumentHelp("Run again at this interval until stopped (e.g. 30s, 5m, 1h).", valueName: "DURATION"))

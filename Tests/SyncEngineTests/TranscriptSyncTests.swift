@@ -280,7 +280,7 @@ struct TranscriptSyncTests {
             // Attempts enough that the test is about the limit adapting, not about the retry bound.
             var configuration = h.base.configuration()
             configuration.loader.maxAttempts = 12
-            #expect(configuration.smallRequestsInFlight == 64)
+            #expect(configuration.smallRequestsInFlight == 128)
             let mapping = try MappingParser.parse(TranscriptHarness.mappingText, path: "test.yaml")
             let report = try await SyncRunner(configuration: configuration, logger: Logger(label: "test")).run(mapping: mapping)
             #expect(report.status == .succeeded)
