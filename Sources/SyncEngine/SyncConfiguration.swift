@@ -25,9 +25,10 @@ public struct SyncConfiguration: Sendable {
     /// (each with one request in flight at a time, its batches in order). Default: 128: what bounds such
     /// requests is the API's time to answer, and the API's overload answers cut them (`InFlightLimit`).
     /// At 20 ms an answer, transcripts went from about 4,900 messages a second at 4 to 15,800 at 32, and
-    /// to 24,700 at 64 with the messages phase's commits no longer waiting for whole groups; 128 took a
-    /// fifth off a 100k run at 20 ms and 5–23% off a 1M run on loopback, and was no slower against an API
-    /// that takes 16 at once (BENCHMARKS.md). The messages phase's bound on messages sent and not
+    /// to 24,700 at 64 with the messages phase's commits no longer waiting for whole groups, and to
+    /// 30,500 at 128, which was no slower against an API that takes 16 at once. On loopback 128 costs
+    /// some CPU (a 100k run was about 8% slower, a 1M run mostly faster): the default is for an API that
+    /// is not on the same machine (BENCHMARKS.md). The messages phase's bound on messages sent and not
     /// committed holds its conversations under that (about 75 of 20 messages).
     public var smallRequestsInFlight: Int = 128
     /// How each run's upper bound is kept below rows that may still commit. Default: no lag, open
