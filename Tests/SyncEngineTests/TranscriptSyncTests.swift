@@ -106,6 +106,24 @@ struct TranscriptHarness {
         }
     }
 
+    /// Conversations 1 to 40, created by a first run, then 350 messages each (14,000 over three pages of
+    /// the window; two batches a conversation) against a sandbox 100 ms away: slow enough that a run of
+    /// them is far from its end after 3,000 messages, on a busy machine too (at least 10 rounds of 100 ms
+    /// at 8 conversations at a time).
+    func slowWindowOfSeveralPages() async throws {
+        try await conversations(count: 40)
+        #expect(try await sync().status == .succeeded)
+        try await generatedMessages(conversations: 40, each: "350")
+        var faults = SandboxFaults()
+        faults.latency = .milliseconds(100)
+        base.sandbox.faults = faults
+    }
+
+    /// Waits until the sandbox has accepted `count` messages, for at most 15 seconds.
+    func waitForAcceptedMessages(_ count: Int) async throws {
+        for _ in 0..<3000 where recorder.acceptedMessageCount < count { try await Task.sleep(for: .milliseconds(5)) }
+    }
+
     func sync(_ text: String = TranscriptHarness.mappingText) async throws -> SyncReport {
         try await base.sync(mapping: text)
     }
@@ -325,26 +343,17 @@ struct TranscriptSyncTests {
     /// as the window is read again), and no message arrives twice or out of order.
     @Test func aWindowStoppedPartwayResumesEveryConversationWhereItStopped() async throws {
         try await TranscriptHarness.with { h in
-            try await h.conversations(count: 40)
-            #expect(try await h.sync().status == .succeeded)
-            // 14,000 messages over three pages; each conversation takes two batches (300 and 50).
-            try await h.generatedMessages(conversations: 40, each: "350")
-            // Slow enough that the run is far from its end when the stop comes, on a busy machine too: at
-            // least 10 rounds of 100 ms (40 conversations, 8 at a time, two batches each).
-            var faults = SandboxFaults()
-            faults.latency = .milliseconds(100)
-            h.base.sandbox.faults = faults
+            try await h.slowWindowOfSeveralPages()
             var configuration = h.base.configuration(concurrency: 8)
             let stop = StopRequest()
             configuration.stop = stop
             let mapping = try MappingParser.parse(TranscriptHarness.mappingText, path: "test.yaml")
-            let recorder = h.recorder
             async let first = SyncRunner(configuration: configuration, logger: Logger(label: "test")).run(mapping: mapping)
-            for _ in 0..<3000 where recorder.acceptedMessageCount < 3000 { try await Task.sleep(for: .milliseconds(5)) }
+            try await h.waitForAcceptedMessages(3000)
             stop.request()
             let stopped = try await first
             #expect(stopped.status == .interrupted)
-            let sentBefore = recorder.acceptedMessageCount
+            let sentBefore = h.recorder.acceptedMessageCount
             #expect(sentBefore >= 3000 && sentBefore < 14_000, "sent before the stop: \(sentBefore)")
 
             h.base.sandbox.faults = SandboxFaults()
@@ -362,16 +371,10 @@ struct TranscriptSyncTests {
     /// order, and what goes twice stays under the bound on messages sent and not committed.
     @Test func aWindowWhoseConnectionsAreEndedMidwayIsResumedOnNewOnes() async throws {
         try await TranscriptHarness.with { h in
-            try await h.conversations(count: 40)
-            #expect(try await h.sync().status == .succeeded)
-            try await h.generatedMessages(conversations: 40, each: "350")
-            var faults = SandboxFaults()
-            faults.latency = .milliseconds(100)
-            h.base.sandbox.faults = faults
+            try await h.slowWindowOfSeveralPages()
             let mapping = try MappingParser.parse(TranscriptHarness.mappingText, path: "test.yaml")
-            let recorder = h.recorder
             async let report = SyncRunner(configuration: h.base.configuration(concurrency: 8), logger: Logger(label: "test")).run(mapping: mapping)
-            for _ in 0..<3000 where recorder.acceptedMessageCount < 3000 { try await Task.sleep(for: .milliseconds(5)) }
+            try await h.waitForAcceptedMessages(3000)
             let ended = try await h.base.connection.query("""
                 SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
                 WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
