@@ -417,10 +417,6 @@ struct MessageRun: Sendable {
                         started += 1
                     }
                 }
-                if head == queue.count {
-                    queue.removeAll(keepingCapacity: true)
-                    head = 0
-                }
                 if halted() { break }
                 readAhead()
                 // Everything read and started.
