@@ -209,13 +209,19 @@ final class EarlyConnection: Sendable {
 
     /// The connection, the first time; nil after that.
     func take() async throws -> PostgresConnection? {
-        guard let task = pending.withLock({ pending in defer { pending = nil }; return pending }) else { return nil }
-        return try await task.value
+        try await claim()?.value
     }
 
     /// Closes the connection unless it was taken.
     func discard() async {
-        guard let task = pending.withLock({ pending in defer { pending = nil }; return pending }) else { return }
-        await (try? await task.value)?.close()
+        await (try? await claim()?.value)?.close()
+    }
+
+    /// The opening under way, once: nobody else gets it after.
+    private func claim() -> Task<PostgresConnection, any Error>? {
+        pending.withLock { pending in
+            defer { pending = nil }
+            return pending
+        }
     }
 }
