@@ -24,10 +24,7 @@ struct DatabaseFaultTests {
                 acknowledged = Int((try? await h.scalar("SELECT coalesce(sum(rows_acknowledged), 0)::text FROM asapp_sync.checkpoints")) ?? nil ?? "0") ?? 0
                 try await Task.sleep(for: .milliseconds(5))
             }
-            let terminated = try await h.connection.query("""
-                SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
-                WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
-                """)[0].decode(Int.self, at: 0)
+            let terminated = try await h.endOtherSessions()
             #expect(terminated >= 1)
 
             let result = try await report

@@ -57,6 +57,15 @@ struct SyncHarness {
         }
     }
 
+    /// Has the server end every other client session of the harness's database (a run's source and state
+    /// connections); returns how many it ended.
+    func endOtherSessions() async throws -> Int {
+        try await connection.query("""
+            SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+            """)[0].decode(Int.self, at: 0)
+    }
+
     /// Inserts rows `ids`, each stamped `at` (so several rows can share one watermark value).
     func insert(_ ids: some Sequence<Int>, at timestamp: String, channel: String = "web", externalID: ((Int) -> String)? = nil) async throws {
         for id in ids {

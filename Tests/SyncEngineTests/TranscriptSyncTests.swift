@@ -375,10 +375,7 @@ struct TranscriptSyncTests {
             let mapping = try MappingParser.parse(TranscriptHarness.mappingText, path: "test.yaml")
             async let report = SyncRunner(configuration: h.base.configuration(concurrency: 8), logger: Logger(label: "test")).run(mapping: mapping)
             try await h.waitForAcceptedMessages(3000)
-            let ended = try await h.base.connection.query("""
-                SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
-                WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
-                """)[0].decode(Int.self, at: 0)
+            let ended = try await h.base.endOtherSessions()
             #expect(ended >= 2, "sessions ended: \(ended)")
             let result = try await report
             #expect(result.status == .succeeded)
