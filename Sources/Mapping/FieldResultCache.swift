@@ -109,3 +109,41 @@ extension ResolvedExpression {
         }
     }
 }
+
+extension SourceValue: ExactKey {
+    /// Texts by their bytes; numbers by their bits (so `-0.0` and `0.0`, which print differently, are two
+    /// keys); the other kinds by their own equality, which is exact.
+    var exactHash: Int {
+        switch self {
+        case .null: ExactHash.mix(0, tag: 10)
+        case .string(let s): ExactHash.text(s, tag: 11)
+        case .decimal(let s): ExactHash.text(s, tag: 12)
+        case .json(let s): ExactHash.text(s, tag: 13)
+        case .integer(let i): ExactHash.mix(UInt64(bitPattern: i), tag: 14)
+        case .double(let d): ExactHash.mix(d.bitPattern, tag: 15)
+        case .bool(let b): ExactHash.mix(b ? 1 : 0, tag: 16)
+        case .stringArray(let items):
+            items.reduce(ExactHash.mix(UInt64(items.count), tag: 17)) { h, item in
+                ExactHash.mix(UInt64(bitPattern: Int64(h)) &* 31 &+ UInt64(bitPattern: Int64(item.map { ExactHash.text($0, tag: 18) } ?? 0)), tag: 19)
+            }
+        case .timestamp, .localTimestamp, .date: ExactHash.mix(UInt64(bitPattern: Int64(hashValue)), tag: 20)
+        }
+    }
+
+    func isExactly(_ other: SourceValue) -> Bool {
+        switch (self, other) {
+        case (.string(let a), .string(let b)), (.decimal(let a), .decimal(let b)), (.json(let a), .json(let b)): ExactHash.same(a, b)
+        case (.double(let a), .double(let b)): a.bitPattern == b.bitPattern
+        case (.stringArray(let a), .stringArray(let b)):
+            a.count == b.count && zip(a, b).allSatisfy { x, y in
+                switch (x, y) {
+                case (nil, nil): true
+                case (let x?, let y?): ExactHash.same(x, y)
+                default: false
+                }
+            }
+        case (.string, _), (.decimal, _), (.json, _), (.double, _), (.stringArray, _): false
+        case (.null, _), (.integer, _), (.bool, _), (.timestamp, _), (.localTimestamp, _), (.date, _): self == other
+        }
+    }
+}

@@ -8,11 +8,21 @@ import Foundation
 /// freed and reallocated expression can never be served another one's results. Texts longer than
 /// `maxTextLength` are not kept.
 struct ReplaceCache: Sendable {
-    struct Key: Hashable, Sendable {
+    struct Key: ExactKey {
         var pattern: String
         var options: UInt
         var template: String
         var text: String
+
+        var exactHash: Int {
+            ExactHash.mix(UInt64(bitPattern: Int64(ExactHash.text(text, tag: 1) ^ ExactHash.text(pattern, tag: 2) &* 31 ^ ExactHash.text(template, tag: 3) &* 961)),
+                          tag: UInt64(options))
+        }
+
+        func isExactly(_ other: Key) -> Bool {
+            options == other.options && ExactHash.same(text, other.text) && ExactHash.same(pattern, other.pattern)
+                && ExactHash.same(template, other.template)
+        }
     }
 
     /// The longest text (in UTF-8 bytes) whose result is kept. Default: 256.

@@ -1,6 +1,7 @@
 import Dispatch
 @testable import Mapping
 import Synchronization
+import SyncCore
 import Testing
 
 @Suite("The table of recent results")
@@ -86,6 +87,24 @@ struct RecentResultsTests {
         for _ in 0..<3 { look(5_000) }
         #expect(computed == 3)
         #expect(table.count == 1)
+    }
+
+    @Test("keys are told apart exactly: canonically equivalent texts, and zeros of both signs, are different inputs")
+    func keysAreExact() {
+        let table = RecentResults<SourceValue, String>(capacity: 64, window: 1_000_000, shards: 1)
+        var computed = 0
+        func look(_ key: SourceValue) -> String {
+            table.value(for: key) { () -> String in
+                computed += 1
+                return "\(key)"
+            }
+        }
+        let inputs: [SourceValue] = [.string("caf\u{E9}"), .string("cafe\u{301}"), .double(0.0), .double(-0.0), .json("caf\u{E9}"),
+                                     .stringArray(["caf\u{E9}", nil]), .stringArray(["cafe\u{301}", nil]), .stringArray([nil, "caf\u{E9}"])]
+        for key in inputs + inputs { #expect(look(key) == "\(key)") }
+        // Each computed once, and none served another's result.
+        #expect(computed == inputs.count)
+        #expect(table.count == inputs.count)
     }
 
     @Test("threads looking up at once each get the right results, each from a table of its own")

@@ -158,6 +158,46 @@ struct RowMapperTests {
         }
     }
 
+    @Test("two spellings of one text (composed and decomposed accents) are each mapped as themselves, whichever came first")
+    func canonicallyEquivalentTextsAreNotMixedUp() throws {
+        // `ó` as one scalar and as `o` with a combining accent: equal as Swift strings, different text.
+        // Replacing what is not an id character sees one scalar in one and two in the other, and a cut
+        // to 12 UTF-16 units lands elsewhere in each.
+        let composed = "retenci\u{F3}n campa\u{F1}a"
+        let decomposed = "retencio\u{301}n campan\u{303}a"
+        #expect(composed == decomposed)
+        let harness = try MappingHarness(fields: """
+                  campaign:
+                    column: campaign
+                    transform: [{ replace: { pattern: "[^a-zA-Z0-9_-]", with: "_" } }]
+                  lobName:
+                    column: lob
+                    transform: [{ truncate: 12 }]
+            """, extra: ["campaign", "lob"])
+        func mapped(_ text: String) throws -> (campaign: String?, lob: String?) {
+            let item = try #require(try harness.item([.string(text), .string(text)]))
+            return (item["campaign"]?.stringValue, item["lobName"]?.stringValue)
+        }
+        for order in [[composed, decomposed], [decomposed, composed]] {
+            for text in order + order {
+                let fresh = try MappingHarness(fields: """
+                          campaign:
+                            column: campaign
+                            transform: [{ replace: { pattern: "[^a-zA-Z0-9_-]", with: "_" } }]
+                          lobName:
+                            column: lob
+                            transform: [{ truncate: 12 }]
+                    """, extra: ["campaign", "lob"])
+                let expected = try #require(try fresh.item([.string(text), .string(text)]))
+                let got = try mapped(text)
+                #expect(Array(got.campaign?.unicodeScalars ?? "".unicodeScalars) == Array(expected["campaign"]?.stringValue?.unicodeScalars ?? "".unicodeScalars))
+                #expect(Array(got.lob?.unicodeScalars ?? "".unicodeScalars) == Array(expected["lobName"]?.stringValue?.unicodeScalars ?? "".unicodeScalars))
+            }
+        }
+        #expect(Array(try mapped(composed).campaign!.unicodeScalars) == Array("retenci_n_campa_a".unicodeScalars))
+        #expect(Array(try mapped(decomposed).campaign!.unicodeScalars) == Array("retencio_n_campan_a".unicodeScalars))
+    }
+
     @Test("arrays and objects kept as JSON text are written exactly as a fresh mapper writes them, and still checked")
     func remembersStructuredResultsAsText() throws {
         let file = """
