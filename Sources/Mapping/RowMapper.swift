@@ -94,10 +94,18 @@ public struct RowMapper: Sendable {
         let order: Int
         /// For a field that does work on one column's value: that column and the results of recent values.
         let cache: (column: Int, results: FieldResultCache)?
+        /// For a member of a nested object (`sender.role`) that its object's schema names: its position
+        /// there and its contract, by which it is checked on its own, as a top-level member is.
+        let nestedMember: (index: Int, spec: FieldSpec, key: [UInt8], path: String)?
 
         init(path: [String], name: String, spec: FieldSpec, expression: ResolvedExpression, ifEmpty: EmptyPolicy, location: SourceLocation,
-             order: Int) {
+             order: Int, objectSpec: FieldSpec) {
             self.order = order
+            if path.count == 2, case .object(let schema) = objectSpec.type, let index = schema.index(of: path[1]) {
+                self.nestedMember = (index, schema.fields[index], RowMapper.memberKey(path[1]), path[0] + "." + path[1])
+            } else {
+                self.nestedMember = nil
+            }
             self.path = path
             self.name = name
             self.spec = spec
@@ -125,18 +133,32 @@ public struct RowMapper: Sendable {
         /// The fields that make it: one for a plain member, the nested object's members otherwise.
         let fields: [Int]
         let nested: Bool
+        /// For a nested object whose every field is a member its schema names (`Field.nestedMember`): the
+        /// schema's required members, by position and path. Such an object is written straight from its
+        /// fields' values, each checked on its own, with no object built, checked as a whole and encoded
+        /// per row.
+        let direct: [(index: Int, path: String)]?
 
-        init(key: [UInt8], name: String, spec: FieldSpec, order: Int, fields: [Int], nested: Bool) {
+        init(key: [UInt8], name: String, spec: FieldSpec, order: Int, fields: [Int], nested: Bool, direct: [(index: Int, path: String)]?) {
             self.key = key
             self.name = name
             self.spec = spec
             self.order = order
             self.fields = fields
             self.nested = nested
+            self.direct = direct
         }
 
         func adding(_ field: Int) -> Member {
-            Member(key: key, name: name, spec: spec, order: order, fields: fields + [field], nested: nested)
+            Member(key: key, name: name, spec: spec, order: order, fields: fields + [field], nested: nested, direct: direct)
+        }
+
+        /// The member with `direct` set when its fields allow it.
+        func settled(_ all: [Field]) -> Member {
+            guard nested, case .object(let schema) = spec.type, schema.fields.count <= 64, fields.allSatisfy({ all[$0].nestedMember != nil }),
+                  Set(fields.map { all[$0].nestedMember!.index }).count == fields.count else { return self }
+            let required = schema.fields.indices.filter { schema.fields[$0].required }.map { ($0, name + "." + schema.fields[$0].name) }
+            return Member(key: key, name: name, spec: spec, order: order, fields: fields, nested: nested, direct: required)
         }
     }
 
@@ -169,17 +191,17 @@ public struct RowMapper: Sendable {
                                           message: "field '\(field.name)' is not a member of the \(schema.name)")
             }
             fields.append(Field(path: field.path, name: field.name, spec: field.spec, expression: resolved, ifEmpty: field.ifEmpty,
-                                location: field.location, order: order))
+                                location: field.location, order: order, objectSpec: schema.fields[order]))
             if let existing = memberByName[top] {
                 members[existing] = members[existing].adding(fields.count - 1)
             } else {
                 memberByName[top] = members.count
                 members.append(Member(key: RowMapper.memberKey(top), name: top, spec: schema.fields[order], order: order, fields: [fields.count - 1],
-                                      nested: field.path.count > 1))
+                                      nested: field.path.count > 1, direct: nil))
             }
         }
         self.fields = fields
-        self.members = members
+        self.members = members.map { $0.settled(fields) }
         self.keyIndex = try index(source.key, source.keyLocation)
         self.watermarkIndex = try index(source.watermark, source.watermarkLocation)
         self.zone = source.timezone.flatMap(ZoneConverter.init(identifier:))
@@ -233,7 +255,11 @@ public struct RowMapper: Sendable {
     /// Maps one row whose key text the caller has already read (`key(of:)`).
     public func map(_ row: SourceRow, key: String) throws(MappingRuntimeError) -> RowOutcome {
         var values = [Slot](repeating: .absent, count: fields.count)
-        var violations: [(order: Int, violation: ContractViolation)] = []
+        // Each violation by its member's place in the schema and, within a nested object, its member's.
+        var violations: [(order: Int, member: Int, violation: ContractViolation)] = []
+        // The violations of nested members checked on their own, by field: reported with their object
+        // when it is written directly, and left for the object's own check otherwise.
+        var nestedViolations: [(field: Int, violation: ContractViolation)] = []
         for index in fields.indices {
             let field = fields[index]
             let result: FieldResult
@@ -247,16 +273,21 @@ public struct RowMapper: Sendable {
             switch result {
             case .value(let json, let problems):
                 if let json { values[index] = .json(json) }
-                for problem in problems { violations.append((field.order, problem)) }
+                if field.topLevel {
+                    for problem in problems { violations.append((field.order, 0, problem)) }
+                } else {
+                    for problem in problems { nestedViolations.append((index, problem)) }
+                }
             case .text(let bytes): values[index] = .text(bytes)
             case .rejected(let rejection): return .rejected(rejection)
             case .skipped(let rejection): return .skipped(rejection)
             }
         }
 
-        // Each member is written as it is; nested objects are checked here, as a whole, top-level members
-        // were checked with their values. Violations are gathered and reported together in the contract's
-        // order, as the API would report them.
+        // Each member is written as it is. Top-level members, and the members of a nested object written
+        // directly (`Member.direct`), were checked with their values; such an object's missing members are
+        // found here, and any other nested object is built and checked here, as a whole. Violations are
+        // gathered and reported together in the contract's order, as the API would report them.
         var out: [UInt8] = []
         out.reserveCapacity(64 + 48 * members.count)
         out.append(UInt8(ascii: "{"))
@@ -277,14 +308,48 @@ public struct RowMapper: Sendable {
             if !conforms {
                 let id = String(decoding: idBytes, as: UTF8.self)
                 for violation in ContractValidator.validateField(.string(id), spec: eventID.spec, path: "eventId") {
-                    violations.append((-1, violation))
+                    violations.append((-1, 0, violation))
                 }
             }
             out.append(UInt8(ascii: "\""))
             first = false
         }
-        for member in members {
+        members: for member in members {
             let value: JSONValue
+            if member.nested, let required = member.direct {
+                switch RowMapper.presence(of: member, in: values) {
+                case .none:
+                    if member.spec.required {
+                        violations.append((member.order, 0, ContractViolation(path: member.name, code: APIErrorCode.missingField,
+                                                                              message: "required field is missing")))
+                    }
+                    continue members
+                case .some:
+                    if !first { out.append(UInt8(ascii: ",")) }
+                    first = false
+                    out.append(contentsOf: member.key)
+                    out.append(UInt8(ascii: "{"))
+                    var present: UInt64 = 0
+                    for index in member.fields {
+                        guard case .json(let json) = values[index], let place = fields[index].nestedMember else { continue }
+                        if present != 0 { out.append(UInt8(ascii: ",")) }
+                        present |= 1 << UInt64(place.index)
+                        out.append(contentsOf: place.key)
+                        json.encode(into: &out)
+                    }
+                    out.append(UInt8(ascii: "}"))
+                    for (index, violation) in nestedViolations where member.fields.contains(index) {
+                        violations.append((member.order, fields[index].nestedMember?.index ?? 0, violation))
+                    }
+                    for (index, path) in required where present & (1 << UInt64(index)) == 0 {
+                        violations.append((member.order, index, ContractViolation(path: path, code: APIErrorCode.missingField,
+                                                                                 message: "required field is missing")))
+                    }
+                    continue members
+                case .withNull:
+                    break
+                }
+            }
             if member.nested {
                 var object = JSONObject()
                 for index in member.fields {
@@ -293,14 +358,14 @@ public struct RowMapper: Sendable {
                 }
                 guard object.count > 0 else {
                     if member.spec.required {
-                        violations.append((member.order, ContractViolation(path: member.name, code: APIErrorCode.missingField,
-                                                                           message: "required field is missing")))
+                        violations.append((member.order, 0, ContractViolation(path: member.name, code: APIErrorCode.missingField,
+                                                                              message: "required field is missing")))
                     }
                     continue
                 }
                 value = .object(object)
                 for violation in ContractValidator.validateField(value, spec: member.spec, path: member.name) {
-                    violations.append((member.order, violation))
+                    violations.append((member.order, 0, violation))
                 }
             } else {
                 switch values[member.fields[0]] {
@@ -320,10 +385,12 @@ public struct RowMapper: Sendable {
             value.encode(into: &out)
         }
         for (order, name) in unmappedRequired {
-            violations.append((order, ContractViolation(path: name, code: APIErrorCode.missingField, message: "required field is missing")))
+            violations.append((order, 0, ContractViolation(path: name, code: APIErrorCode.missingField, message: "required field is missing")))
         }
         if !violations.isEmpty {
-            let ordered = violations.enumerated().sorted { ($0.element.order, $0.offset) < ($1.element.order, $1.offset) }.map(\.element.violation)
+            let ordered = violations.enumerated().sorted {
+                ($0.element.order, $0.element.member, $0.offset) < ($1.element.order, $1.element.member, $1.offset)
+            }.map(\.element.violation)
             let message = ordered.map { "\($0.path): \($0.message)" }.joined(separator: "; ")
             return .rejected(RowRejection(code: "contract", field: ordered[0].path.isEmpty ? nil : ordered[0].path, message: message))
         }
@@ -393,10 +460,29 @@ public struct RowMapper: Sendable {
         return .text(bytes)
     }
 
-    /// `json` as a field's value, with its violations when it is a top-level member.
+    /// `json` as a field's value, with its violations when it is a top-level member or a member its
+    /// nested object's schema names (a `null` there is judged with its object).
     private func checked(_ json: JSONValue?, _ field: Field) -> FieldResult {
-        guard let json, field.topLevel else { return .value(json, violations: []) }
-        return .value(json, violations: ContractValidator.validateField(json, spec: field.spec, path: field.name))
+        guard let json else { return .value(nil, violations: []) }
+        if field.topLevel { return .value(json, violations: ContractValidator.validateField(json, spec: field.spec, path: field.name)) }
+        if let place = field.nestedMember, json != .null {
+            return .value(json, violations: ContractValidator.validateField(json, spec: place.spec, path: place.path))
+        }
+        return .value(json, violations: [])
+    }
+
+    /// Whether a nested object's fields have values in this row, and whether one is a JSON `null` (which
+    /// its object's own check judges).
+    private enum Presence { case none, some, withNull }
+
+    private static func presence(of member: Member, in values: [Slot]) -> Presence {
+        var presence = Presence.none
+        for index in member.fields {
+            guard case .json(let json) = values[index] else { continue }
+            if json == .null { return .withNull }
+            presence = .some
+        }
+        return presence
     }
 
     /// NULL, or text with no characters.

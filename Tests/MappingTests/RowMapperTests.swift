@@ -1,3 +1,4 @@
+import APIContract
 import Mapping
 import SyncCore
 import Testing
@@ -196,6 +197,63 @@ struct RowMapperTests {
         }
         #expect(Array(try mapped(composed).campaign!.unicodeScalars) == Array("retenci_n_campa_a".unicodeScalars))
         #expect(Array(try mapped(decomposed).campaign!.unicodeScalars) == Array("retencio_n_campan_a".unicodeScalars))
+    }
+
+    @Test("a nested object is written and checked member by member exactly as the whole object's check would")
+    func nestedObjectsAreWrittenAndCheckedAsAWhole() throws {
+        let file = """
+            version: 1
+            streams:
+              - name: transcripts
+                target: transcripts
+                conversations:
+                  source: { table: conversations, watermark: updated_at, key: id }
+                  fields:
+                    externalId: { column: external_id }
+                    timestamp: { column: started_at }
+                    customer.externalId: { column: customer_id }
+                messages:
+                  source: { table: messages, watermark: created_at, key: id, conversation: conversation_id, order: sent_at }
+                  fields:
+                    text: { column: body }
+                    # Not in the schema's order: violations still come in its order, members in this one.
+                    sender.externalId: { column: sender_id, transform: [trim] }
+                    sender.role: { column: sender_role, transform: [lower] }
+                    timestamp: { column: sent_at }
+            """
+        let mapping = try MappingParser.parse(file, path: "m.yaml")
+        let section = try #require(mapping.streams[0].messages).section
+        let columns = SourceColumns(["id", "created_at", "conversation_id", "body", "sender_role", "sender_id", "sent_at"])
+        let mapper = try RowMapper(section: section, streamName: "transcripts", columns: columns)
+        let sent = SourceValue.timestamp(UTCTimestamp(microseconds: 1_700_000_000_000_000))
+        let senderSpec = try #require(Schemas.message.field(named: "sender"))
+        // role, externalId: good, missing, refused by the contract (an unmapped role is sent as it is), both
+        // missing. The role is looked up in a table of recent results, the id trimmed through another.
+        let cases: [(SourceValue, SourceValue)] = [(.string("AGENT"), .string("a-1")), (.string("CUSTOMER"), .null), (.string("Bot"), .string("a 1")),
+                                                    (.string("Bot"), .null), (.null, .string("c-9")), (.null, .null), (.string("AGENT"), .string(""))]
+        for (i, (role, sender)) in cases.enumerated() {
+            for _ in 0..<3 {
+                let row = SourceRow(columns: columns, values: [.integer(Int64(i)), sent, .integer(1), .string("hello"), role, sender, sent])
+                // The sender object as the mapping makes it, and what the contract says of it as a whole.
+                var object = JSONObject()
+                if case .string(let s) = sender { object["externalId"] = .string(s) }
+                if case .string(let r) = role { object["role"] = .string(r.lowercased()) }
+                let whole = object.count == 0 ? [ContractViolation(path: "sender", code: APIErrorCode.missingField, message: "required field is missing")]
+                    : ContractValidator.validateField(.object(object), spec: senderSpec, path: "sender")
+                switch try mapper.map(row) {
+                case .item(let item):
+                    #expect(whole.isEmpty, "case \(i)")
+                    let expected = #"{"text":"hello","sender":"# + JSONValue.object(object).jsonString + #","timestamp":"2023-11-14T22:13:20.000Z"}"#
+                    #expect(item.text == expected, "case \(i)")
+                case .rejected(let rejection):
+                    #expect(rejection.message == whole.map { "\($0.path): \($0.message)" }.joined(separator: "; "), "case \(i)")
+                    if i == 3 { #expect(whole.map(\.path) == ["sender.role", "sender.externalId"]) }
+                    #expect(rejection.field == whole.first?.path, "case \(i)")
+                case .skipped(let rejection):
+                    Issue.record("case \(i) skipped: \(rejection)")
+                }
+            }
+        }
     }
 
     @Test("arrays and objects kept as JSON text are written exactly as a fresh mapper writes them, and still checked")
