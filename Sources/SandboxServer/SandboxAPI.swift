@@ -203,8 +203,17 @@ struct SandboxAPI: Sendable {
     }
 
     /// Whether the request says its body is JSON (else it is answered `400-08`).
+    /// Whether the request's content type is `application/json` (in any case, parameters and spaces
+    /// around it aside), read off its bytes: every request asks.
     func hasJSONContentType(_ request: SandboxRequest) -> Bool {
-        request.header("content-type")?.split(separator: ";").first.map { $0.trimmingSpaces().lowercased() } == "application/json"
+        guard let value = request.header("content-type") else { return false }
+        var type = value.utf8[...]
+        if let semicolon = type.firstIndex(of: UInt8(ascii: ";")) { type = type[..<semicolon] }
+        while let first = type.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") { type.removeFirst() }
+        while let last = type.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") { type.removeLast() }
+        return type.elementsEqual("application/json".utf8) { byte, expected in
+            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte) == expected
+        }
     }
 
     /// What one scan of the body's bytes (`ContractScan`) vouches for: the body is JSON of a content
@@ -268,6 +277,12 @@ struct SandboxAPI: Sendable {
     // MARK: Helpers
 
     static func route(_ path: String) -> Route {
+        // A message batch, the request a transcripts sync sends most, is told without splitting the path.
+        let batchPrefix = "/conversation/v1/conversations/", batchSuffix = "/messages/batch"
+        if path.hasPrefix(batchPrefix), path.hasSuffix(batchSuffix), path.utf8.count >= batchPrefix.utf8.count + batchSuffix.utf8.count {
+            let id = path.utf8.dropFirst(batchPrefix.utf8.count).dropLast(batchSuffix.utf8.count)
+            if !id.contains(UInt8(ascii: "/")) { return .endpoint(.createMessageBatch, conversationId: String(Substring(id))) }
+        }
         let components = path.split(separator: "/", omittingEmptySubsequences: false)
         // A leading "/" yields an empty first component; anything else is not a path we serve.
         guard components.count >= 2, components[0].isEmpty else { return .unrouted }
@@ -320,11 +335,3 @@ struct SandboxAnswer: Error, Sendable {
     init(_ response: SandboxResponse) { self.response = response }
 }
 
-extension Substring {
-    func trimmingSpaces() -> Substring {
-        var result = self
-        while result.first == " " || result.first == "\t" { result.removeFirst() }
-        while result.last == " " || result.last == "\t" { result.removeLast() }
-        return result
-    }
-}

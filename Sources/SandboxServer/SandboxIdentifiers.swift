@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// Identifiers the sandbox hands out, shaped like the vendor's.
 enum SandboxIdentifiers {
@@ -17,9 +18,8 @@ enum SandboxIdentifiers {
         var time = timespec()
         clock_gettime(CLOCK_REALTIME, &time)
         let milliseconds = UInt64(time.tv_sec) &* 1000 &+ UInt64(time.tv_nsec / 1_000_000)
-        var generator = SystemRandomNumberGenerator()
-        let randomHigh = UInt64(generator.next() as UInt16)
-        let randomLow = generator.next() as UInt64
+        let (randomLow, random) = SandboxIdentifiers.randomBits()
+        let randomHigh = random & 0xFFFF
         // 128 bits: 48 time | 16 random | 64 random, written as 26 groups of 5 bits (the first has 3).
         let high = (milliseconds << 16) | randomHigh
         let low = randomLow
@@ -41,10 +41,8 @@ enum SandboxIdentifiers {
 
     /// A random version-4 UUID in lower-case text, e.g. `5484e507-feaf-41ec-bfc1-fda566fa9333`.
     static func uuid() -> String {
-        var generator = SystemRandomNumberGenerator()
         var bytes = [UInt8](repeating: 0, count: 16)
-        let a = generator.next() as UInt64
-        let b = generator.next() as UInt64
+        let (a, b) = SandboxIdentifiers.randomBits()
         for index in 0..<8 {
             bytes[index] = UInt8(truncatingIfNeeded: a >> UInt64(index * 8))
             bytes[8 + index] = UInt8(truncatingIfNeeded: b >> UInt64(index * 8))
@@ -60,4 +58,52 @@ enum SandboxIdentifiers {
         }
         return String(decoding: output, as: UTF8.self)
     }
+
+    /// 128 bits from the system's generator, taken from a pool refilled 4 KiB at a time: one call to the
+    /// system per 256 identifiers, where drawing each from it took two calls (and a transcripts sync
+    /// asks for an identifier per request).
+    static func randomBits() -> (UInt64, UInt64) {
+        pool.withLock { pool in
+            if pool.next + 2 > pool.words.count {
+                pool.words.withUnsafeMutableBytes(SandboxIdentifiers.fillRandom)
+                pool.next = 0
+            }
+            defer { pool.next += 2 }
+            return (pool.words[pool.next], pool.words[pool.next + 1])
+        }
+    }
+
+    /// Fills `buffer` from the system's generator: `/dev/urandom`, which `SystemRandomNumberGenerator`
+    /// also draws from, read in one call; the generator itself, a word per call, when it cannot be read.
+    private static func fillRandom(_ buffer: UnsafeMutableRawBufferPointer) {
+        var filled = 0
+        if urandom >= 0 {
+            while filled < buffer.count {
+                let got = read(urandom, buffer.baseAddress! + filled, buffer.count - filled)
+                if got > 0 {
+                    filled += got
+                } else if got < 0, errno == EINTR {
+                    continue
+                } else {
+                    break
+                }
+            }
+        }
+        var generator = SystemRandomNumberGenerator()
+        while filled < buffer.count {
+            buffer[filled] = generator.next()
+            filled += 1
+        }
+    }
+
+    /// Opened once, for the life of the process.
+    private static let urandom = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
+
+    private struct Pool {
+        var words = [UInt64](repeating: 0, count: 512)
+        /// The first word not handed out; past the end until the first fill.
+        var next = 512
+    }
+
+    private static let pool = Mutex(Pool())
 }

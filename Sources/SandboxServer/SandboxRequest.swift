@@ -9,9 +9,8 @@ struct SandboxRequest: Sendable {
     /// The body bytes.
     var body: [UInt8]
 
-    /// The first value of header `name` (case-insensitive).
+    /// The first value of header `name`, given in lower case (as the names are kept).
     func header(_ name: String) -> String? {
-        let lowered = name.lowercased()
-        return headers.first { $0.name == lowered }?.value
+        headers.first { $0.name == name }?.value
     }
 }

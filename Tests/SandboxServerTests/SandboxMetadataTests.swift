@@ -148,6 +148,12 @@ struct SandboxMetadataTests {
             let withCharset = try await harness.send(.POST, Self.manyConvo, body: Payloads.items([Payloads.convoItem("a")]),
                                                      contentType: "application/json; charset=utf-8")
             #expect(withCharset.status == 200)
+            let capitals = try await harness.send(.POST, Self.manyConvo, body: Payloads.items([Payloads.convoItem("a")]),
+                                                  contentType: " Application/JSON ;charset=utf-8")
+            #expect(capitals.status == 200)
+            let longer = try await harness.send(.POST, Self.manyConvo, body: Payloads.items([Payloads.convoItem("a")]),
+                                                contentType: "application/jsonx")
+            #expect(longer.errorCode == "400-08")
 
             let array = try await harness.send(.POST, Self.manyConvo, body: "[]")
             #expect(array.errorCode == "400-01")
