@@ -202,9 +202,9 @@ struct SandboxAPI: Sendable {
         return nil
     }
 
-    /// Whether the request says its body is JSON (else it is answered `400-08`).
-    /// Whether the request's content type is `application/json` (in any case, parameters and spaces
-    /// around it aside), read off its bytes: every request asks.
+    /// Whether the request says its body is JSON (else it is answered `400-08`): its content type is
+    /// `application/json` in any case, parameters and spaces around it aside. Read off the header's bytes:
+    /// every request asks.
     func hasJSONContentType(_ request: SandboxRequest) -> Bool {
         guard let value = request.header("content-type") else { return false }
         var type = value.utf8[...]

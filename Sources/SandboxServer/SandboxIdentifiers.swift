@@ -73,8 +73,9 @@ enum SandboxIdentifiers {
         }
     }
 
-    /// Fills `buffer` from the system's generator: `/dev/urandom`, which `SystemRandomNumberGenerator`
-    /// also draws from, read in one call; the generator itself, a word per call, when it cannot be read.
+    /// Fills `buffer` from the kernel's generator (the one behind `SystemRandomNumberGenerator`), read
+    /// through `/dev/urandom` in one call; byte by byte from `SystemRandomNumberGenerator` when that file
+    /// cannot be read.
     private static func fillRandom(_ buffer: UnsafeMutableRawBufferPointer) {
         var filled = 0
         if urandom >= 0 {
