@@ -214,11 +214,6 @@ protocol ExactKey: Sendable {
     func isExactly(_ other: Self) -> Bool
 }
 
-extension Int: ExactKey {
-    var exactHash: Int { ExactHash.mix(UInt64(bitPattern: Int64(self)), tag: 1) }
-    func isExactly(_ other: Int) -> Bool { self == other }
-}
-
 /// A fast hash of bytes for the tables of recent results: a folded 64-bit multiply over eight bytes at a
 /// time, seeded per process, where `Hasher` runs SipHash over the same bytes. It need not resist crafted
 /// input the way a dictionary open to the network must: a table is small and emptied whole, so a run of

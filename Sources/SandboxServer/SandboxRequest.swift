@@ -11,6 +11,7 @@ struct SandboxRequest: Sendable {
 
     /// The first value of header `name`, given in lower case (as the names are kept).
     func header(_ name: String) -> String? {
-        headers.first { $0.name == name }?.value
+        assert(name == name.lowercased(), "header names are looked up in lower case")
+        return headers.first { $0.name == name }?.value
     }
 }

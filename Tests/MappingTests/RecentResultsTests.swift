@@ -128,3 +128,9 @@ struct RecentResultsTests {
         #expect(table.count <= 4 * 30)
     }
 }
+
+/// The tests' keys: integers, exact by nature.
+extension Int: ExactKey {
+    public var exactHash: Int { ExactHash.mix(UInt64(bitPattern: Int64(self)), tag: 1) }
+    public func isExactly(_ other: Int) -> Bool { self == other }
+}
